@@ -1,0 +1,12 @@
+/**
+ * The checkers `faultline check --checker NAME` knows. Each entry is one line: a checker
+ * module registers itself here and nowhere else.
+ */
+import { statsChecker } from './stats.js';
+import type { Checker } from './types.js';
+
+export const checkers: Record<string, Checker> = {
+  stats: statsChecker,
+};
+
+export const checkerNames = () => Object.keys(checkers);

@@ -1,0 +1,49 @@
+import type { History } from '../history/op.js';
+
+/** Jepsen's three-valued verdict: unknown when a checker ran out of time or memory. */
+export type Verdict = true | false | 'unknown';
+
+/** What every checker returns; each adds its own evidence beside `valid`. */
+export interface CheckResult {
+  valid: Verdict;
+  [evidence: string]: unknown;
+}
+
+export interface CheckOptions {
+  /** Wall-clock budget in milliseconds; past it a checker answers 'unknown'. */
+  timeLimitMs?: number;
+  /** Checker-specific options (model name, initial state, ...). */
+  [option: string]: unknown;
+}
+
+export interface Checker {
+  name: string;
+  check(history: History, options: CheckOptions): Promise<CheckResult>;
+}
+
+/** The worst of several verdicts: false over unknown over true. */
+export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
+  let worst: Verdict = true;
+  for (const v of verdicts) {
+    if (v === false) return false;
+    if (v === 'unknown') worst = 'unknown';
+  }
+  return worst;
+}
+
+/** Runs several checkers on one history; the composite verdict is the worst of theirs. */
+export function composeCheckers(checkers: Checker[]): Checker {
+  return {
+    name: 'composite',
+    async check(history, options) {
+      const results: Record<string, CheckResult> = {};
+      for (const checker of checkers) results[checker.name] = await checker.check(history, options);
+      return { valid: worstVerdict(Object.values(results).map((r) => r.valid)), results };
+    },
+  };
+}
+
+/** Jepsen's exit codes: 0 valid, 1 invalid, 2 unknown. */
+export function exitCodeFor(valid: Verdict): 0 | 1 | 2 {
+  return valid === true ? 0 : valid === false ? 1 : 2;
+}

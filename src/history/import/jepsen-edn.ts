@@ -1,0 +1,86 @@
+/**
+ * Jepsen EDN histories: a `history.edn` with one map per line, Knossos data files (one vector
+ * or list of maps, `;` comments), and Porcupine's kv logs (which are EDN maps with a `:key`).
+ */
+import { buildHistory, type RawEvent } from '../build.js';
+import { parseEdn } from '../edn.js';
+import { InputError, ParseError } from '../errors.js';
+import type { History, Key, OpType, Process, Value } from '../op.js';
+
+const TYPES = new Set<OpType>(['invoke', 'ok', 'fail', 'info']);
+
+type Fields = { [field: string]: Value };
+
+function isFields(v: Value): v is Fields {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function toEvent(form: Value, line: number, file: string): RawEvent {
+  const fail = (reason: string): never => {
+    throw new InputError(file, line, reason);
+  };
+  if (!isFields(form)) return fail(`expected an operation map, got ${JSON.stringify(form)}`);
+  const { process, type, f, value = null, time, key, error, node } = form;
+  let proc: Process;
+  if (process === 'nemesis') proc = 'nemesis';
+  else if (typeof process === 'number' && Number.isSafeInteger(process) && process >= 0) proc = process;
+  else return fail(`:process must be a non-negative integer or :nemesis, got ${JSON.stringify(process ?? null)}`);
+  if (typeof type !== 'string' || !TYPES.has(type as OpType))
+    return fail(`:type must be :invoke, :ok, :fail or :info, got ${JSON.stringify(type ?? null)}`);
+  if (typeof f !== 'string' || f === '') return fail(`:f must be a keyword, got ${JSON.stringify(f ?? null)}`);
+  const event: RawEvent = { line, process: proc, type: type as OpType, f, value };
+  if (time !== undefined && time !== null) {
+    if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0)
+      return fail(`:time must be a non-negative integer, got ${JSON.stringify(time)}`);
+    event.time = time;
+  }
+  if (key !== undefined && key !== null) {
+    if (typeof key !== 'string' && typeof key !== 'number') return fail(`:key must be a string or number`);
+    event.key = key;
+  }
+  if (error !== undefined && error !== null) event.error = typeof error === 'string' ? error : JSON.stringify(error);
+  if (typeof node === 'string') event.node = node;
+  return event;
+}
+
+const isScalarKey = (v: Value): v is Key => typeof v === 'string' || typeof v === 'number';
+
+/**
+ * jepsen.independent writes `[k v]` tuples as values. A history is read as independent when no
+ * event has a `:key` and every client event's value is such a tuple (a cas's v being itself a
+ * pair), which rules out plain cas-register and multi-register histories.
+ */
+function unwrapIndependentTuples(events: RawEvent[]): void {
+  const client = events.filter((e) => e.process !== 'nemesis');
+  if (client.length === 0 || client.some((e) => e.key !== undefined)) return;
+  const isTuple = (e: RawEvent) => Array.isArray(e.value) && e.value.length === 2 && isScalarKey(e.value[0]!);
+  if (!client.every(isTuple)) return;
+  // A plain cas-register's [from to] is a pair too; an independent cas is [k [from to]].
+  if (client.some((e) => e.f === 'cas' && !Array.isArray((e.value as Value[])[1]))) return;
+  for (const e of client) {
+    const [k, v] = e.value as [Key, Value];
+    e.key = k;
+    e.value = v;
+  }
+}
+
+export function parseJepsenEdn(text: string, file: string): History {
+  let forms: ReturnType<typeof parseEdn>;
+  try {
+    forms = parseEdn(text);
+  } catch (e) {
+    if (e instanceof ParseError) throw new InputError(file, e.line, e.reason);
+    throw e;
+  }
+  const events: RawEvent[] = [];
+  const only = forms[0];
+  if (forms.length === 1 && only && Array.isArray(only.value)) {
+    only.value.forEach((v, i) => {
+      events.push(toEvent(v, only.elementLines?.[i] ?? only.line, file));
+    });
+  } else {
+    for (const form of forms) events.push(toEvent(form.value, form.line, file));
+  }
+  unwrapIndependentTuples(events);
+  return buildHistory(events, { file });
+}
