@@ -1,0 +1,5 @@
+/** faultline's library API. */
+export * from './history/index.js';
+export { checkers } from './checker/registry.js';
+export { statsChecker } from './checker/stats.js';
+export * from './checker/types.js';
