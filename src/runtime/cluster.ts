@@ -96,7 +96,8 @@ export interface Cluster {
 /** Looks a node up by name, with a clear error. */
 export function nodeByName(cluster: Pick<Cluster, 'nodes'>, name: string): ClusterNode {
   const node = cluster.nodes.find((n) => n.name === name);
-  if (!node) throw new Error(`no node named "${name}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+  if (!node)
+    throw new Error(`no node named "${name}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   return node;
 }
 
