@@ -60,5 +60,5 @@ export interface Target {
   defaultTopology: string;
   defaultNodes(topology: string): number;
   /** Validates options and returns the deployment for nodes at the given addresses. */
-  plan(options: TargetOptions, hosts: readonly string[]): Deployment;
+  plan(options: TargetOptions, hosts: readonly string[]): Deployment | Promise<Deployment>;
 }

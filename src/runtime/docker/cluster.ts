@@ -362,7 +362,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     const { network: net, cidr } = await createNetwork(netName, runId, options.subnet);
     network = net;
     const hosts = Array.from({ length: count }, (_, i) => hostIp(cidr, 11 + i));
-    deployment = target.plan({ ...targetOptions, nodes: count }, hosts);
+    deployment = await target.plan({ ...targetOptions, nodes: count }, hosts);
     const preload = FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p));
     if (options.logDir) mkdirSync(options.logDir, { recursive: true });
 

@@ -1,0 +1,128 @@
+/**
+ * Redis client on ioredis. get/set, cas by a Lua script (atomic on the server). Connections
+ * never queue commands offline nor resend them after a reconnect, so every outcome can be
+ * classified: a reply error is definite (fail), a command that could not be written is
+ * definite (fail), a timeout or a connection lost with the command in flight is unknown (info).
+ * With Sentinel, the client asks the sentinels for the current primary and follows failovers.
+ */
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import type { Value } from '../history/op.js';
+import type { Cluster } from '../runtime/cluster.js';
+import { SENTINEL_MASTER } from '../targets/redis.js';
+import {
+  type Client,
+  type ClientFactory,
+  type ClientOp,
+  type Completion,
+  decodeValue,
+  encodeValue,
+  errorCompletion,
+  unsupportedOp,
+} from './types.js';
+
+const CAS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 else return 0 end`;
+
+type CasRedis = Redis & { faultlineCas(key: string, from: string, to: string): Promise<number> };
+
+/** ioredis options shared by the workers and the bare benchmark loop. */
+export function redisOptions(timeoutMs: number): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    enableReadyCheck: true,
+    lazyConnect: true,
+    retryStrategy: (times) => Math.min(50 * times, 500),
+    // After a failover the old primary answers READONLY: reconnect (sentinel finds the new one).
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
+  };
+}
+
+export function redisClient(redis: Redis, nodeOf: (address: string | undefined) => string): Client {
+  const r = redis as CasRedis;
+  r.defineCommand('faultlineCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+  let node = nodeOf(r.stream?.remoteAddress);
+
+  async function run(op: ClientOp): Promise<Completion> {
+    const key = String(op.key);
+    switch (op.f) {
+      case 'read': {
+        const v = await r.get(key);
+        return { type: 'ok', value: v === null ? null : decodeValue(v) };
+      }
+      case 'write':
+        await r.set(key, encodeValue(op.value));
+        return { type: 'ok', value: op.value };
+      case 'cas': {
+        const [from, to] = op.value as [Value, Value];
+        const swapped = await r.faultlineCas(key, encodeValue(from), encodeValue(to));
+        return swapped === 1
+          ? { type: 'ok', value: op.value }
+          : { type: 'fail', value: op.value, error: 'cas-mismatch' };
+      }
+      default:
+        return unsupportedOp(op.f);
+    }
+  }
+
+  return {
+    get node() {
+      return node;
+    },
+    async invoke(op) {
+      node = nodeOf(r.stream?.remoteAddress) || node;
+      try {
+        return await run(op);
+      } catch (e) {
+        return classifyRedisError(op.f, e as Error);
+      }
+    },
+    async close() {
+      r.disconnect();
+    },
+  };
+}
+
+export function classifyRedisError(f: string, e: Error): Completion {
+  const msg = e.message ?? String(e);
+  if (e instanceof ReplyError) {
+    // The server answered with an error: the command did not run (READONLY, LOADING, OOM, ...).
+    return errorCompletion(f, true, msg.split(' ')[0]!.toLowerCase());
+  }
+  if (/Stream isn't writeable|enableOfflineQueue/i.test(msg))
+    return errorCompletion(f, true, 'not-connected');
+  if (/timed out/i.test(msg)) return errorCompletion(f, false, 'timeout');
+  if (/Connection is closed/i.test(msg)) return errorCompletion(f, false, 'connection-closed');
+  return errorCompletion(f, false, msg.replace(/\s+/g, '-').slice(0, 60));
+}
+
+/** A connected ioredis for a worker: the primary (single, replicas) or via the sentinels. */
+export async function connectRedis(cluster: Cluster, timeoutMs: number): Promise<Redis> {
+  const base = redisOptions(timeoutMs);
+  let redis: Redis;
+  if (cluster.topology === 'sentinel') {
+    redis = new Redis({
+      ...base,
+      sentinels: cluster.nodes.map((n) => ({ host: n.host, port: n.ports.sentinel ?? 26379 })),
+      name: SENTINEL_MASTER,
+      role: 'master',
+      sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+      sentinelCommandTimeout: timeoutMs,
+      failoverDetector: true,
+    });
+  } else {
+    const primary = cluster.nodes.find((n) => n.role === 'primary') ?? cluster.nodes[0]!;
+    redis = new Redis({ ...base, host: primary.host, port: primary.ports.client ?? 6379 });
+  }
+  redis.on('error', () => {}); // errors surface per command; the connection retries by itself
+  await redis.connect();
+  return redis;
+}
+
+export const openRedisClient: ClientFactory = async (cluster, _worker, options) => {
+  const redis = await connectRedis(cluster, options.timeoutMs);
+  const byHost = new Map(cluster.nodes.map((n) => [n.host, n.name]));
+  return redisClient(redis, (address) => (address ? (byHost.get(address) ?? address) : ''));
+};

@@ -1,0 +1,20 @@
+/**
+ * Entry point of a kvstore node (run inside a container by the kvstore target):
+ * `node main.js`, configured by KV_* environment variables (see configFromEnv).
+ */
+import { configFromEnv, createKvServer } from './server.js';
+
+const config = configFromEnv();
+const server = createKvServer(config);
+server.listen(config.port, '0.0.0.0', () => {
+  const { node, port, n, r, w, readRepair, replicationDelayMs } = config;
+  console.log(
+    `kvstore ${node} listening on ${port}: N=${n} R=${r} W=${w} readRepair=${readRepair} replicationDelayMs=${replicationDelayMs} peers=${JSON.stringify(config.peers)} clock=${new Date().toISOString()}`,
+  );
+});
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    server.close();
+    process.exit(0);
+  });
+}
