@@ -49,7 +49,9 @@ export const causalManifest = () =>
 
 /** Porcupine's per-file figures: ops and pending counts, and its own check times. */
 export function porcupineTimings(): Map<string, { ops: number; pending: number; ms: number }> {
-  const rows = readFileSync(join(PEERS, 'porcupine', 'porcupine-timings.tsv'), 'utf8').trim().split('\n');
+  const rows = readFileSync(join(PEERS, 'porcupine', 'porcupine-timings.tsv'), 'utf8')
+    .trim()
+    .split('\n');
   const header = rows[0]!.split('\t');
   const col = (name: string) => header.indexOf(name);
   const out = new Map<string, { ops: number; pending: number; ms: number }>();

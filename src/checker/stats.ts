@@ -27,6 +27,9 @@ export const statsChecker: Checker = {
     const neverOk = Object.entries(byF)
       .filter(([, c]) => c.ok === 0)
       .map(([f]) => f);
-    return { valid: neverOk.length === 0, total, byF, neverOk };
+    const summary =
+      `${total.count} operations: ${total.ok} ok, ${total.fail} fail, ${total.info} info` +
+      (neverOk.length > 0 ? `; never succeeded: ${neverOk.join(', ')}` : '');
+    return { valid: neverOk.length === 0, summary, total, byF, neverOk };
   },
 };

@@ -22,11 +22,6 @@ export interface RawEvent {
 export interface BuildOptions {
   file: string;
   realTime?: boolean;
-  /**
-   * Jepsen's JSONL writer and ours record a monotonic clock: enforce non-decreasing times.
-   * Imported formats (Knossos) may carry wall-clock times out of order; file order rules there.
-   */
-  requireMonotonicTime?: boolean;
 }
 
 interface OpenCall {
@@ -36,7 +31,8 @@ interface OpenCall {
 }
 
 /**
- * Validates events in file order: completions match the open invocation of their process
+ * Validates events in file order (which is real-time order: times are kept for display only,
+ * since imported Knossos files carry wall-clock times slightly out of order): completions match the open invocation of their process
  * (same f and key), a process has one open invocation at a time, and a process that completed
  * with `info` never appears again. Nemesis events are always `info` and are not paired.
  * Invocations still open at the end stay as they are: checkers treat them as `info`.
@@ -54,8 +50,6 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
     const index = ops.length;
     const time = event.time ?? (ops.length === 0 ? 0 : Math.max(lastTime, index));
     if (!Number.isSafeInteger(time) || time < 0) fail(`time must be a non-negative integer, got ${time}`);
-    if (options.requireMonotonicTime && time < lastTime)
-      fail(`time ${time} goes backwards (previous event at ${lastTime})`);
     lastTime = Math.max(lastTime, time);
 
     const op: Op = { index, time, process: event.process, type: event.type, f: event.f, value: event.value };
@@ -74,10 +68,12 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
       fail(`process ${process} is used again after its info completion on line ${retiredAt}`);
     const call = open.get(process);
     if (event.type === 'invoke') {
-      if (call) fail(`process ${process} invokes ${event.f} while its ${call.f} from line ${call.line} is open`);
+      if (call)
+        fail(`process ${process} invokes ${event.f} while its ${call.f} from line ${call.line} is open`);
       open.set(process, { f: event.f, key: event.key, line: event.line });
     } else {
-      if (!call) return fail(`${event.type} completion of ${event.f} by process ${process} without an invocation`);
+      if (!call)
+        return fail(`${event.type} completion of ${event.f} by process ${process} without an invocation`);
       if (call.f !== event.f)
         fail(`${event.type} completion of ${event.f} does not match process ${process}'s open ${call.f}`);
       if (call.key !== event.key)

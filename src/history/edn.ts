@@ -27,13 +27,24 @@ const CHAR_NAMES: Record<string, string> = {
   formfeed: '\f',
   backspace: '\b',
 };
-const STRING_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', b: '\b', f: '\f' };
+const STRING_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+  b: '\b',
+  f: '\f',
+};
+/** Deeper nesting than any history needs; bounded so junk input cannot overflow the stack. */
+const MAX_DEPTH = 500;
 const NUMBER = /^[+-]?(\d+)(\.\d*)?([eE][+-]?\d+)?[NM]?$/;
 const RATIO = /^[+-]?\d+\/\d+$/;
 
 class Reader {
   pos = 0;
   line = 1;
+  depth = 0;
   constructor(private readonly text: string) {}
 
   fail(reason: string, line = this.line): never {
@@ -65,6 +76,16 @@ class Reader {
 
   readForm(elementLines?: number[]): Value {
     if (!this.skipSpace()) this.fail('unexpected end of input');
+    if (this.depth >= MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    this.depth++;
+    try {
+      return this.readFormAt(elementLines);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private readFormAt(elementLines?: number[]): Value {
     const text = this.text;
     const c = text[this.pos]!;
     switch (c) {
@@ -117,7 +138,13 @@ class Reader {
       const key = this.readForm();
       if (!this.skipSpace() || this.text[this.pos] === '}') this.fail('map has a key without a value');
       const value = this.readForm();
-      out[typeof key === 'string' ? key : JSON.stringify(key)] = value;
+      // defineProperty, not assignment: a "__proto__" key must stay plain data.
+      Object.defineProperty(out, typeof key === 'string' ? key : JSON.stringify(key), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
 

@@ -3,12 +3,16 @@
  * and exits 254; no stack trace, because the fault is in the file, not in faultline.
  */
 export class InputError extends Error {
+  readonly reason: string;
   constructor(
     readonly file: string,
     readonly line: number | undefined,
-    readonly reason: string,
+    reason: string,
   ) {
-    super(line === undefined ? `${file}: ${reason}` : `${file}:${line}: ${reason}`);
+    // One line, always: parser messages may quote multi-line snippets of the input.
+    const oneLine = reason.replace(/\s*[\r\n]+\s*/g, ' ');
+    super(line === undefined ? `${file}: ${oneLine}` : `${file}:${line}: ${oneLine}`);
+    this.reason = oneLine;
     this.name = 'InputError';
   }
 }

@@ -5,4 +5,13 @@ export { type EdnExportOptions, toJepsenEdn } from './export-edn.js';
 export { createJsonlWriter, formatOp, type JsonlWriter, parseJsonl, toJsonl } from './jsonl.js';
 export * from './op.js';
 export { type Operation, pairOperations } from './operations.js';
-export { detectFormat, FORMATS, type Format, isFormat, parseHistory, readHistoryFile } from './read.js';
+export {
+  detectFormat,
+  FORMATS,
+  type Format,
+  isFormat,
+  parseHistory,
+  parseHistoryBytes,
+  type ReadOptions,
+  readHistoryFile,
+} from './read.js';

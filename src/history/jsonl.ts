@@ -8,7 +8,14 @@ import { InputError } from './errors.js';
 import type { History, Op, Value } from './op.js';
 
 const valueSchema: z.ZodType<Value> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(valueSchema), z.record(z.string(), valueSchema)]),
+  z.union([
+    z.null(),
+    z.boolean(),
+    z.number(),
+    z.string(),
+    z.array(valueSchema),
+    z.record(z.string(), valueSchema),
+  ]),
 );
 
 const eventSchema = z.strictObject({
@@ -37,17 +44,24 @@ export function parseJsonl(text: string, file: string): History {
     } catch (e) {
       throw new InputError(file, lineNo, `not valid JSON (${(e as Error).message})`);
     }
-    const parsed = eventSchema.safeParse(json);
+    let parsed: ReturnType<typeof eventSchema.safeParse>;
+    try {
+      parsed = eventSchema.safeParse(json);
+    } catch {
+      throw new InputError(file, lineNo, 'value nested too deeply');
+    }
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const where = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'event';
       throw new InputError(file, lineNo, `${where}: ${issue.message}`);
     }
-    const { index, ...event } = parsed.data;
-    if (index !== events.length) throw new InputError(file, lineNo, `index ${index} where ${events.length} was expected`);
+    // Keep JSON.parse's own value: zod rebuilds records by assignment, which mangles "__proto__".
+    const { index, ...event } = { ...parsed.data, value: (json as { value?: Value }).value ?? null };
+    if (index !== events.length)
+      throw new InputError(file, lineNo, `index ${index} where ${events.length} was expected`);
     events.push({ ...event, line: lineNo });
   }
-  return buildHistory(events, { file, requireMonotonicTime: true });
+  return buildHistory(events, { file });
 }
 
 /** One line of JSONL for an event, fields in the spec's order. */

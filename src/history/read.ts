@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { match } from 'ts-pattern';
 import { InputError } from './errors.js';
-import { parseJepsenEdn } from './import/jepsen-edn.js';
+import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
 import { parseSessionsJson } from './import/sessions-json.js';
 import { parseJsonl } from './jsonl.js';
@@ -37,22 +37,32 @@ function binaryLine(bytes: Buffer, text: string): number | undefined {
   return text.slice(0, bad).split('\n').length;
 }
 
+export interface ReadOptions extends EdnImportOptions {
+  /** Skip detection and read as this format. */
+  format?: Format | undefined;
+}
+
 /** Parses history text; throws InputError (file, line, reason) on anything malformed. */
-export function parseHistory(text: string, file: string, format?: Format): History {
+export function parseHistory(text: string, file: string, options: ReadOptions = {}): History {
+  const { format } = options;
   const chosen = format ?? detectFormat(text);
   if (chosen === undefined) {
     if (text.trim() === '') return { ops: [], realTime: true };
-    throw new InputError(file, 1, 'cannot tell the format of this file; pass --format jsonl|edn|porcupine-etcd|sessions-json');
+    throw new InputError(
+      file,
+      1,
+      'cannot tell the format of this file; pass --format jsonl|edn|porcupine-etcd|sessions-json',
+    );
   }
   return match(chosen)
     .with('jsonl', () => parseJsonl(text, file))
-    .with('edn', () => parseJepsenEdn(text, file))
+    .with('edn', () => parseJepsenEdn(text, file, options))
     .with('porcupine-etcd', () => parsePorcupineEtcd(text, file))
     .with('sessions-json', () => parseSessionsJson(text, file))
     .exhaustive();
 }
 
-export async function readHistoryFile(file: string, format?: Format): Promise<History> {
+export async function readHistoryFile(file: string, options: ReadOptions = {}): Promise<History> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -60,8 +70,13 @@ export async function readHistoryFile(file: string, format?: Format): Promise<Hi
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? e})`);
   }
+  return parseHistoryBytes(bytes, file, options);
+}
+
+/** Like parseHistory, for raw bytes: binary junk is bad input, named by its line. */
+export function parseHistoryBytes(bytes: Buffer, file: string, options: ReadOptions = {}): History {
   const text = bytes.toString('utf8');
   const line = binaryLine(bytes, text);
   if (line !== undefined) throw new InputError(file, line, 'binary data (not UTF-8 text)');
-  return parseHistory(text, file, format);
+  return parseHistory(text, file, options);
 }

@@ -11,18 +11,21 @@ describe('peer histories import', () => {
     expect(knossosManifest().length).toBe(122);
   });
 
-  it.each(porcupine.filter((e) => e.format === 'jepsen-etcd'))('$file: op and pending counts match', async (e) => {
-    const history = await readHistoryFile(e.path);
-    const row = timings.get(e.file);
-    const ops = pairOperations(history);
-    if (e.file.endsWith('etcd_095.log')) {
-      expect(ops.length).toBe(0);
-      return;
-    }
-    expect(row).toBeDefined();
-    expect(ops.length).toBe(row!.ops);
-    expect(ops.filter((o) => o.completion === undefined).length).toBe(row!.pending);
-  });
+  it.each(porcupine.filter((e) => e.format === 'jepsen-etcd'))(
+    '$file: op and pending counts match',
+    async (e) => {
+      const history = await readHistoryFile(e.path);
+      const row = timings.get(e.file);
+      const ops = pairOperations(history);
+      if (e.file.endsWith('etcd_095.log')) {
+        expect(ops.length).toBe(0);
+        return;
+      }
+      expect(row).toBeDefined();
+      expect(ops.length).toBe(row!.ops);
+      expect(ops.filter((o) => o.completion === undefined).length).toBe(row!.pending);
+    },
+  );
 
   it.each(porcupine.filter((e) => e.format === 'kv'))('$file: imports with keys', async (e) => {
     const history = await readHistoryFile(e.path);

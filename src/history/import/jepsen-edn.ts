@@ -24,10 +24,14 @@ function toEvent(form: Value, line: number, file: string): RawEvent {
   let proc: Process;
   if (process === 'nemesis') proc = 'nemesis';
   else if (typeof process === 'number' && Number.isSafeInteger(process) && process >= 0) proc = process;
-  else return fail(`:process must be a non-negative integer or :nemesis, got ${JSON.stringify(process ?? null)}`);
+  else
+    return fail(
+      `:process must be a non-negative integer or :nemesis, got ${JSON.stringify(process ?? null)}`,
+    );
   if (typeof type !== 'string' || !TYPES.has(type as OpType))
     return fail(`:type must be :invoke, :ok, :fail or :info, got ${JSON.stringify(type ?? null)}`);
-  if (typeof f !== 'string' || f === '') return fail(`:f must be a keyword, got ${JSON.stringify(f ?? null)}`);
+  if (typeof f !== 'string' || f === '')
+    return fail(`:f must be a keyword, got ${JSON.stringify(f ?? null)}`);
   const event: RawEvent = { line, process: proc, type: type as OpType, f, value };
   if (time !== undefined && time !== null) {
     if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0)
@@ -38,7 +42,8 @@ function toEvent(form: Value, line: number, file: string): RawEvent {
     if (typeof key !== 'string' && typeof key !== 'number') return fail(`:key must be a string or number`);
     event.key = key;
   }
-  if (error !== undefined && error !== null) event.error = typeof error === 'string' ? error : JSON.stringify(error);
+  if (error !== undefined && error !== null)
+    event.error = typeof error === 'string' ? error : JSON.stringify(error);
   if (typeof node === 'string') event.node = node;
   return event;
 }
@@ -46,17 +51,23 @@ function toEvent(form: Value, line: number, file: string): RawEvent {
 const isScalarKey = (v: Value): v is Key => typeof v === 'string' || typeof v === 'number';
 
 /**
- * jepsen.independent writes `[k v]` tuples as values. A history is read as independent when no
- * event has a `:key` and every client event's value is such a tuple (a cas's v being itself a
- * pair), which rules out plain cas-register and multi-register histories.
+ * jepsen.independent writes `[k v]` tuples as values. Unless told, a history is read as
+ * independent when no event has a `:key` and every client event's value is such a tuple (a
+ * cas's v being itself a pair), which rules out plain cas-register and multi-register histories.
  */
-function unwrapIndependentTuples(events: RawEvent[]): void {
+function unwrapIndependentTuples(events: RawEvent[], mode: boolean | undefined, file: string): void {
+  if (mode === false) return;
   const client = events.filter((e) => e.process !== 'nemesis');
   if (client.length === 0 || client.some((e) => e.key !== undefined)) return;
   const isTuple = (e: RawEvent) => Array.isArray(e.value) && e.value.length === 2 && isScalarKey(e.value[0]!);
-  if (!client.every(isTuple)) return;
-  // A plain cas-register's [from to] is a pair too; an independent cas is [k [from to]].
-  if (client.some((e) => e.f === 'cas' && !Array.isArray((e.value as Value[])[1]))) return;
+  const notTuple = client.find((e) => !isTuple(e));
+  if (mode === true && notTuple)
+    throw new InputError(file, notTuple.line, 'value is not a [key value] tuple');
+  if (mode === undefined) {
+    if (notTuple) return;
+    // A plain cas-register's [from to] is a pair too; an independent cas is [k [from to]].
+    if (client.some((e) => e.f === 'cas' && !Array.isArray((e.value as Value[])[1]))) return;
+  }
   for (const e of client) {
     const [k, v] = e.value as [Key, Value];
     e.key = k;
@@ -64,7 +75,15 @@ function unwrapIndependentTuples(events: RawEvent[]): void {
   }
 }
 
-export function parseJepsenEdn(text: string, file: string): History {
+export interface EdnImportOptions {
+  /**
+   * Whether values are jepsen.independent `[k v]` tuples. Undefined: guess from the history
+   * (every client value a pair with a scalar first, and no plain `[from to]` cas).
+   */
+  independent?: boolean;
+}
+
+export function parseJepsenEdn(text: string, file: string, options: EdnImportOptions = {}): History {
   let forms: ReturnType<typeof parseEdn>;
   try {
     forms = parseEdn(text);
@@ -81,6 +100,6 @@ export function parseJepsenEdn(text: string, file: string): History {
   } else {
     for (const form of forms) events.push(toEvent(form.value, form.line, file));
   }
-  unwrapIndependentTuples(events);
+  unwrapIndependentTuples(events, options.independent, file);
   return buildHistory(events, { file });
 }

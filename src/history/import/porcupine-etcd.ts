@@ -13,7 +13,14 @@ const PAIR = /^\[(\d+)\s+(\d+)\]$/;
 /** True when a line looks like a Jepsen etcd log line (for format detection). */
 export const isPorcupineEtcdLine = (line: string) => /^INFO\s+jepsen\.util\s+-\s+\d+\s+:/.test(line);
 
-function event(line: number, process: number, type: RawEvent['type'], f: string, value: Value, error?: string) {
+function event(
+  line: number,
+  process: number,
+  type: RawEvent['type'],
+  f: string,
+  value: Value,
+  error?: string,
+) {
   const e: RawEvent = { line, time: line - 1, process, type, f, value };
   if (error !== undefined) e.error = error;
   return e;
@@ -39,7 +46,8 @@ function readLine(text: string, line: number): RawEvent | undefined {
   if ((type === 'ok' || type === 'fail') && f === 'cas' && pair)
     return event(line, process, type, f, [Number(pair[1]), Number(pair[2])]);
   // A timed-out read has an unknown output; a read has no effect, so it is a failed read.
-  if (type === 'fail' && f === 'read' && arg === ':timed-out') return event(line, process, 'fail', f, null, 'timed-out');
+  if (type === 'fail' && f === 'read' && arg === ':timed-out')
+    return event(line, process, 'fail', f, null, 'timed-out');
   return undefined;
 }
 

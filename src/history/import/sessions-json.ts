@@ -3,6 +3,7 @@
  * timing. Sessions become processes; each operation an invoke/ok pair. Sessions are laid out
  * round-robin, and the history is marked as carrying no real-time order.
  */
+import { type ParseError, parse as parseJson, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
 import { buildHistory, type RawEvent } from '../build.js';
 import { InputError } from '../errors.js';
@@ -16,13 +17,20 @@ const sessionOp = z.strictObject({
 const sessionsSchema = z.object({ sessions: z.array(z.array(sessionOp)) });
 
 export function parseSessionsJson(text: string, file: string): History {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, undefined, `not valid JSON (${(e as Error).message})`);
+  // jsonc-parser, not JSON.parse: it tells where the syntax error is, so we can name the line.
+  const errors: ParseError[] = [];
+  const json: unknown = parseJson(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (first) {
+    const line = text.slice(0, first.offset).split('\n').length;
+    throw new InputError(file, line, `not valid JSON (${printParseErrorCode(first.error)})`);
   }
-  const parsed = sessionsSchema.safeParse(json);
+  let parsed: ReturnType<typeof sessionsSchema.safeParse>;
+  try {
+    parsed = sessionsSchema.safeParse(json);
+  } catch {
+    throw new InputError(file, undefined, 'value nested too deeply');
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InputError(file, undefined, `at ${issue.path.join('.') || 'top level'}: ${issue.message}`);
@@ -35,7 +43,14 @@ export function parseSessionsJson(text: string, file: string): History {
       const op = session[step];
       if (!op) return;
       const line = 0;
-      events.push({ line, process, type: 'invoke', f: op.f, key: op.key, value: op.f === 'write' ? op.value : null });
+      events.push({
+        line,
+        process,
+        type: 'invoke',
+        f: op.f,
+        key: op.key,
+        value: op.f === 'write' ? op.value : null,
+      });
       events.push({ line, process, type: 'ok', f: op.f, key: op.key, value: op.value });
     });
   }

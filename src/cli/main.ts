@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/** The `faultline` command. Each subcommand lives in its own module and registers itself here. */
+import { Command } from 'commander';
+import { registerCheck } from './check.js';
+import { exitOnError } from './exit.js';
+import { registerExport } from './export.js';
+
+const program = new Command('faultline')
+  .description(
+    'Jepsen-style consistency checker and fault-injection harness.\n' +
+      'Runs real clusters under faults, records histories, checks linearizability and causal consistency.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCheck(program);
+registerExport(program);
+for (const command of program.commands) command.exitOverride();
+
+program.parseAsync(process.argv).catch(exitOnError);
