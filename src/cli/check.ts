@@ -1,7 +1,14 @@
 /** `faultline check FILE`: read a history in any supported format and judge it. */
 import type { Command } from 'commander';
 import { checkerNames, checkers } from '../checker/registry.js';
-import { type CheckOptions, type CheckResult, exitCodeFor } from '../checker/types.js';
+import {
+  type Checker,
+  type CheckOptions,
+  type CheckResult,
+  exitCodeFor,
+  type Verdict,
+  worstVerdict,
+} from '../checker/types.js';
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
@@ -23,10 +30,8 @@ const defaultChecker = () => ('linearizable' in checkers ? 'linearizable' : 'sta
 const verdictWord = (r: CheckResult) =>
   r.valid === true ? 'VALID' : r.valid === false ? 'INVALID' : 'UNKNOWN';
 
-export async function runCheck(file: string, flags: CheckFlags): Promise<number> {
-  const name = flags.checker ?? defaultChecker();
-  const checker = checkers[name];
-  if (!checker) throw new UsageError(`unknown checker '${name}'; known: ${checkerNames().join(', ')}`);
+/** Checks one file; returns its result and prints its human summary unless --json. */
+async function checkFile(file: string, checker: Checker, name: string, flags: CheckFlags) {
   const history = await readHistoryFile(file, { format: flags.format, independent: flags.independent });
   const options: CheckOptions = { file };
   if (flags.model !== undefined) options.model = flags.model;
@@ -35,16 +40,33 @@ export async function runCheck(file: string, flags: CheckFlags): Promise<number>
   const started = performance.now();
   const result = await checker.check(history, options);
   const ms = performance.now() - started;
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ...result, valid: result.valid, file, checker: name, ms })}\n`);
-  } else {
+  if (!flags.json) {
     const summary = typeof result.summary === 'string' ? result.summary : undefined;
     process.stdout.write(
       `${file}: ${history.ops.length} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
         (summary ? `  ${summary.replaceAll('\n', '\n  ')}\n` : ''),
     );
   }
-  return exitCodeFor(result.valid);
+  return { ...result, valid: result.valid, file, checker: name, ms };
+}
+
+export async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
+  const name = flags.checker ?? defaultChecker();
+  const checker = checkers[name];
+  if (!checker) throw new UsageError(`unknown checker '${name}'; known: ${checkerNames().join(', ')}`);
+  const results: Array<CheckResult & { file: string }> = [];
+  for (const file of files) results.push(await checkFile(file, checker, name, flags));
+  const valid = worstVerdict(results.map((r) => r.valid));
+  if (flags.json) {
+    const out = results.length === 1 ? results[0] : { valid, files: results };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else if (results.length > 1) {
+    const count = (v: Verdict) => results.filter((r) => r.valid === v).length;
+    process.stdout.write(
+      `${results.length} files: ${count(true)} valid, ${count(false)} invalid, ${count('unknown')} unknown\n`,
+    );
+  }
+  return exitCodeFor(valid);
 }
 
 export function registerCheck(program: Command): void {
@@ -53,7 +75,7 @@ export function registerCheck(program: Command): void {
     .description(
       'Check a recorded history (faultline JSONL, Jepsen/Knossos EDN, Porcupine logs, sessions JSON)',
     )
-    .argument('<file>', 'history file; its format is detected from its content unless --format is given')
+    .argument('<files...>', 'history files; the format is detected from the content unless --format is given')
     .option('--independent', 'EDN: values are jepsen.independent [k v] tuples (default: guessed)')
     .option('--no-independent', 'EDN: values are plain, never [k v] tuples')
     .option('--format <format>', 'jsonl | edn | porcupine-etcd | sessions-json', parseFormat)
@@ -71,13 +93,14 @@ export function registerCheck(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or input, 255 internal error.
+Exit codes (the worst over all files): 0 valid, 1 invalid, 2 unknown, 254 bad arguments or input,
+255 internal error. With several files, --json prints {valid, files: [...]}.
 
 Examples:
   faultline check examples/cas-register-ok.edn --checker stats
   faultline check run/history.jsonl --checker linearizable --model cas-register --json`,
     )
-    .action(async (file: string, flags: CheckFlags) => {
-      process.exitCode = await runCheck(file, flags);
+    .action(async (files: string[], flags: CheckFlags) => {
+      process.exitCode = await runCheck(files, flags);
     });
 }
