@@ -1,0 +1,69 @@
+/**
+ * The recorder: the one place events get their `index` (dense, in recording order) and
+ * `time` (monotonic nanoseconds since the run started, process.hrtime.bigint), and go
+ * straight to the history file. Also counts outcomes for the progress line.
+ */
+import type { Key, Op, OpType, Process, Value } from '../history/op.js';
+
+export interface OpSink {
+  write(op: Op): void;
+}
+
+export interface Counts {
+  invoked: number;
+  ok: number;
+  fail: number;
+  info: number;
+}
+
+export class Recorder {
+  private index = 0;
+  private readonly start: bigint;
+  readonly counts: Counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
+  /** Every event recorded, when kept in memory (tests); the file is the source of truth. */
+  readonly kept: Op[] | undefined;
+
+  constructor(
+    private readonly sink: OpSink,
+    options: { start?: bigint; keep?: boolean } = {},
+  ) {
+    this.start = options.start ?? process.hrtime.bigint();
+    this.kept = options.keep ? [] : undefined;
+  }
+
+  /** Nanoseconds since the run started. */
+  now(): number {
+    return Number(process.hrtime.bigint() - this.start);
+  }
+
+  record(event: {
+    process: Process;
+    type: OpType;
+    f: string;
+    key?: Key;
+    value: Value;
+    error?: string;
+    node?: string;
+  }): Op {
+    const op: Op = { index: this.index++, time: this.now(), ...event };
+    if (op.key === undefined) delete op.key;
+    if (op.error === undefined) delete op.error;
+    if (op.node === undefined || op.node === '') delete op.node;
+    if (op.process !== 'nemesis') {
+      if (op.type === 'invoke') this.counts.invoked++;
+      else this.counts[op.type]++;
+    }
+    this.sink.write(op);
+    this.kept?.push(op);
+    return op;
+  }
+
+  /** A nemesis action: always `info`, process "nemesis" (what issue 6's nemesis calls). */
+  nemesis(f: string, value: Value, error?: string): Op {
+    return this.record({ process: 'nemesis', type: 'info', f, value, ...(error ? { error } : {}) });
+  }
+
+  get events(): number {
+    return this.index;
+  }
+}
