@@ -1,5 +1,12 @@
 /** faultline's library API. */
 
+export type * from './checker/linearizable/index.js';
+export {
+  checkLinearizable,
+  checkLinearizableSync,
+  linearizableChecker,
+  models,
+} from './checker/linearizable/index.js';
 export { checkers } from './checker/registry.js';
 export { statsChecker } from './checker/stats.js';
 export * from './checker/types.js';

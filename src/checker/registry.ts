@@ -2,11 +2,13 @@
  * The checkers `faultline check --checker NAME` knows. Each entry is one line: a checker
  * module registers itself here and nowhere else.
  */
+import { linearizableChecker } from './linearizable/index.js';
 import { statsChecker } from './stats.js';
 import type { Checker } from './types.js';
 
 export const checkers: Record<string, Checker> = {
   stats: statsChecker,
+  linearizable: linearizableChecker,
 };
 
 export const checkerNames = () => Object.keys(checkers);

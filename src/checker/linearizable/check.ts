@@ -1,0 +1,255 @@
+/**
+ * The linearizability checker: options, P-compositionality, the search per key, and the
+ * evidence a person needs to understand a failure.
+ */
+import { InputError } from '../../history/errors.js';
+import type { History, Key, Value } from '../../history/op.js';
+import { type Operation, pairOperations } from '../../history/operations.js';
+import type { Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
+import { memoBudget } from './memo.js';
+import type { Model } from './model.js';
+import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models.js';
+import { partitionByKey, prepare, validateOps } from './prepare.js';
+import { runInterleaved } from './schedule.js';
+import type { SearchOutcome } from './search.js';
+
+export interface LinearizableOptions extends ModelOptions {
+  /** A model name (see MODEL_NAMES) or a model object. */
+  model: string | Model;
+  /** Wall-clock budget; past it the verdict is 'unknown'. */
+  timeLimitMs?: number;
+  /** Cap on each key's memoization table, in MiB (default 1024). */
+  memoLimitMb?: number;
+  /** Keep checking the other keys after one is found not linearizable (default: stop). */
+  allKeys?: boolean;
+}
+
+/** An operation as the evidence shows it. */
+export interface OpRef {
+  process: number;
+  f: string;
+  type: 'ok' | 'fail' | 'info';
+  value: Value;
+  output: Value;
+  /** Event indices of the invocation and completion (null when it never completed). */
+  invokeIndex: number;
+  completionIndex: number | null;
+  description: string;
+}
+
+export interface Step {
+  op: OpRef;
+  /** The model state after this operation. */
+  state: string;
+}
+
+export interface KeyVerdict {
+  /** The key, or null for a history without keys. */
+  key: Key | null;
+  valid: Verdict | 'not-checked';
+  /** Operations of this key the search had to place (failed ones and unknown reads left out). */
+  ops: number;
+  configs: number;
+  ms: number;
+  reason?: 'time-limit' | 'memory-limit';
+}
+
+/** Why a key is not linearizable (or why its check stopped). */
+export interface KeyEvidence {
+  key: Key | null;
+  valid: false | 'unknown';
+  reason?: 'time-limit' | 'memory-limit';
+  /** The operation whose completion came before it could be linearized, at the deepest point. */
+  op?: OpRef;
+  /** Operations that could still have been linearized at that point. */
+  concurrent: OpRef[];
+  /** The longest partial linearizations found, each step with the state after it. */
+  longest: Step[][];
+}
+
+interface ResultBody {
+  valid: Verdict;
+  model: string;
+  operations: number;
+  /** Per key, in order of first appearance (one entry with key null for unkeyed histories). */
+  keys: KeyVerdict[];
+  /** For each key not linearizable or unknown: the evidence. */
+  failures: KeyEvidence[];
+  configs: number;
+  ms: number;
+}
+
+export interface LinearizabilityResult extends CheckResult, ResultBody {
+  valid: Verdict;
+  /** One or two lines for a person. */
+  summary: string;
+}
+
+const DEFAULT_MEMO_MB = 1024;
+
+/** Resolves the model option (a name or an object) with its options; InputError when bad. */
+export function resolveModel(options: LinearizableOptions | CheckOptions): Model {
+  const m = options.model;
+  if (m !== null && typeof m === 'object') return m as Model;
+  if (typeof m !== 'string' || m === '')
+    throw new InputError(
+      '--model',
+      undefined,
+      `the linearizable checker needs a model: ${MODEL_NAMES.join(', ')}`,
+    );
+  const nilRead = options.nilRead;
+  if (nilRead !== undefined && nilRead !== 'absent' && nilRead !== 'unknown')
+    throw new InputError('--nil-read', undefined, `must be "absent" or "unknown", not ${show(nilRead)}`);
+  const failedCas = options.failedCas;
+  if (failedCas !== undefined && failedCas !== 'drop' && failedCas !== 'mismatch')
+    throw new InputError('--failed-cas', undefined, `must be "drop" or "mismatch", not ${show(failedCas)}`);
+  const modelOptions: ModelOptions = {};
+  if (options.initial !== undefined) modelOptions.initial = options.initial as Value;
+  if (nilRead !== undefined) modelOptions.nilRead = nilRead;
+  if (failedCas !== undefined) modelOptions.failedCas = failedCas;
+  let model: Model | undefined;
+  try {
+    model = modelByName(m, modelOptions);
+  } catch (e) {
+    throw new InputError('--initial', undefined, (e as Error).message);
+  }
+  if (!model)
+    throw new InputError('--model', undefined, `unknown model "${m}"; known: ${MODEL_NAMES.join(', ')}`);
+  return model;
+}
+
+export function opRef(model: Model, op: Operation): OpRef {
+  return {
+    process: op.process,
+    f: op.f,
+    type: op.type,
+    value: op.input,
+    output: op.output,
+    invokeIndex: op.callIndex,
+    completionIndex: op.completion ? op.returnIndex : null,
+    description: `process ${op.process} ${model.describeOp(op)}`,
+  };
+}
+
+/** Turns a search outcome into evidence in terms of the history's operations. */
+export function evidenceFor(
+  model: Model,
+  key: Key | null,
+  outcome: SearchOutcome,
+  ops: readonly Operation[],
+  describeState: (s: number) => string,
+): KeyEvidence {
+  const ev: KeyEvidence = {
+    key,
+    valid: outcome.valid === 'unknown' ? 'unknown' : false,
+    concurrent: (outcome.concurrent ?? []).map((i) => opRef(model, ops[i]!)),
+    longest: outcome.longest.map((l) =>
+      l.ops.map((i, j) => ({ op: opRef(model, ops[i]!), state: describeState(l.states[j]!) })),
+    ),
+  };
+  if (outcome.reason) ev.reason = outcome.reason;
+  if (outcome.stuck !== undefined) ev.op = opRef(model, ops[outcome.stuck]!);
+  return ev;
+}
+
+const keyName = (key: Key | null) => (key === null ? '' : `key ${JSON.stringify(key)}: `);
+
+function summarize(r: ResultBody): string {
+  const keyed = r.keys.length > 1 || (r.keys.length === 1 && r.keys[0]!.key !== null);
+  const scope = `${r.operations} operations${keyed ? ` over ${r.keys.length} keys` : ''}, model ${r.model}`;
+  const cost = `${r.configs} configurations, ${r.ms.toFixed(0)} ms`;
+  if (r.valid === true) return `linearizable: ${scope} (${cost})`;
+  const bad = r.failures.find((f) => f.valid === false);
+  if (r.valid === false && bad) {
+    const longest = bad.longest[0]?.length ?? 0;
+    const what = bad.op
+      ? `${bad.op.description} (events ${bad.op.invokeIndex}–${bad.op.completionIndex ?? '∞'}) cannot be linearized`
+      : 'no linearization';
+    return `not linearizable: ${keyName(bad.key)}${what}; longest partial linearization ${longest} operations\n${scope} (${cost})`;
+  }
+  const unk = r.failures.find((f) => f.valid === 'unknown');
+  const why = unk?.reason === 'memory-limit' ? 'memoization memory cap reached' : 'time limit reached';
+  return `unknown: ${why}${unk ? ` on ${keyName(unk.key).replace(/: $/, '')}` : ''}\n${scope} (${cost})`;
+}
+
+/** Checks a history (or its paired operations) for linearizability, in this thread. */
+export function checkLinearizableSync(
+  input: History | readonly Operation[],
+  options: LinearizableOptions,
+): LinearizabilityResult {
+  const started = performance.now();
+  if (!Array.isArray(input) && (input as History).realTime === false)
+    throw new InputError(
+      'history',
+      undefined,
+      'linearizability needs real-time order, and this history has none (only per-process order)',
+    );
+  const model = resolveModel(options);
+  const all = Array.isArray(input)
+    ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
+    : pairOperations(input as History);
+  validateOps(model, all);
+  const deadline =
+    options.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeLimitMs;
+  const budget = memoBudget((options.memoLimitMb ?? DEFAULT_MEMO_MB) * 2 ** 20);
+  const groups = [...partitionByKey(all)];
+  const prepared = groups.map(([, ops]) => prepare(model, ops));
+  const keys: KeyVerdict[] = groups.map(([k], i) => ({
+    key: k === undefined ? null : k,
+    valid: 'not-checked',
+    ops: prepared[i]!.problem.n,
+    configs: 0,
+    ms: 0,
+  }));
+  const failures: KeyEvidence[] = [];
+  let configs = 0;
+  runInterleaved(
+    prepared.map((p) => p.problem),
+    {
+      limits: { deadline, budget },
+      allKeys: options.allKeys === true,
+      onDone(i, outcome, ms) {
+        const kv = keys[i]!;
+        kv.valid = outcome.valid;
+        kv.configs = outcome.configs;
+        kv.ms = ms;
+        if (outcome.reason) kv.reason = outcome.reason;
+        configs += outcome.configs;
+        if (outcome.valid !== true) {
+          const { problem, ops } = prepared[i]!;
+          failures.push(evidenceFor(model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)));
+        }
+      },
+    },
+  );
+  const partial = {
+    valid: keys.some((k) => k.valid === false)
+      ? false
+      : keys.some((k) => k.valid === 'unknown')
+        ? 'unknown'
+        : true,
+    model: model.name,
+    operations: all.length,
+    keys,
+    failures,
+    configs,
+    ms: performance.now() - started,
+  } as ResultBody;
+  return { ...partial, summary: summarize(partial) };
+}
+
+/** Checks a history for linearizability. */
+export async function checkLinearizable(
+  input: History | readonly Operation[],
+  options: LinearizableOptions,
+): Promise<LinearizabilityResult> {
+  return checkLinearizableSync(input, options);
+}
+
+/** The checker `faultline check --checker linearizable` runs. */
+export const linearizableChecker: Checker = {
+  name: 'linearizable',
+  async check(history, options) {
+    return checkLinearizable(history, options as unknown as LinearizableOptions);
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * From operations to search problems: P-compositionality (one sub-history per key), the
+ * model's own filtering (failed operations, unknown reads), and the compiled arrays.
+ */
+import { InputError } from '../../history/errors.js';
+import type { Key } from '../../history/op.js';
+import type { Operation } from '../../history/operations.js';
+import { genericKernel, type Model, type ModelOp } from './model.js';
+import { valueKey } from './models.js';
+import type { Problem } from './search.js';
+
+/** Splits operations by key, in order of first appearance; one group when no op has a key. */
+export function partitionByKey(ops: readonly Operation[]): Map<Key | undefined, Operation[]> {
+  const groups = new Map<Key | undefined, Operation[]>();
+  for (const op of ops) {
+    let g = groups.get(op.key);
+    if (g === undefined) {
+      g = [];
+      groups.set(op.key, g);
+    }
+    g.push(op);
+  }
+  return groups;
+}
+
+/** Throws InputError naming the first operation the model cannot interpret. */
+export function validateOps(model: Model, ops: readonly Operation[]): void {
+  if (!model.validate) return;
+  for (const op of ops) {
+    const reason = model.validate(op);
+    if (reason !== undefined) throw new InputError('history', undefined, `event ${op.callIndex}: ${reason}`);
+  }
+}
+
+const isIgnored = (model: Model, op: ModelOp) => (model.ignore ? model.ignore(op) : op.type === 'fail');
+
+export interface Prepared<T extends ModelOp> {
+  problem: Problem;
+  /** The operations the search sees, in its numbering (call order). */
+  ops: T[];
+}
+
+/**
+ * The search problem for one sub-history. `ops` must be in call order, with call and return
+ * times (event indices; return +Infinity when the operation never completed).
+ */
+export function prepare<T extends ModelOp & { callIndex: number; returnIndex: number }>(
+  model: Model,
+  all: readonly T[],
+): Prepared<T> {
+  const ops = all.filter((op) => !isIgnored(model, op));
+  const n = ops.length;
+  const call = new Float64Array(n);
+  const ret = new Float64Array(n);
+  const info = new Uint8Array(n);
+  const twin = new Int32Array(n).fill(-1);
+  const readOnly = new Uint8Array(n);
+  const lastSame = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const op = ops[i]!;
+    call[i] = op.callIndex;
+    if (model.readOnly?.(op)) readOnly[i] = 1;
+    if (op.type === 'info') {
+      info[i] = 1;
+      ret[i] = Number.POSITIVE_INFINITY;
+      const k = `${op.f}\u0000${valueKey(op.input)}`;
+      const t = lastSame.get(k);
+      if (t !== undefined) twin[i] = t;
+      lastSame.set(k, i);
+    } else {
+      ret[i] = op.returnIndex;
+    }
+  }
+  const kernel = model.compile ? model.compile(ops) : genericKernel(model, ops);
+  return { problem: { n, call, ret, info, twin, readOnly, kernel }, ops };
+}
