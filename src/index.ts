@@ -1,5 +1,6 @@
 /** faultline's library API. */
 
+export { checkCausal } from './checker/causal/index.js';
 export type * from './checker/linearizable/index.js';
 export {
   checkLinearizable,

@@ -1,0 +1,231 @@
+/**
+ * The fast algorithm for CC and CCv (shared/spec/causal.md, "Algorithm that scales"):
+ * a Kahn traversal of PO ∪ RF computing vector clocks over sessions, the per-read checks for
+ * WriteCOInitRead / WriteCORead against the last write of each session in the read's causal
+ * past, the conflict edges they force, and a cycle check on PO ∪ RF ∪ CF. O(n·k) time.
+ */
+import { type CausalGraph, lastWriteBelow } from './extract.js';
+import { RowStore } from './rows.js';
+
+/** Thrown from the hot loops when the time budget is spent. */
+export class TimeUp extends Error {}
+
+/** A growable Int32 list (tuples are stored flat). */
+export class IntList {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+  push(a: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = a;
+  }
+  push3(a: number, b: number, c: number): void {
+    this.push(a);
+    this.push(b);
+    this.push(c);
+  }
+  at(i: number): number {
+    return this.data[i]!;
+  }
+}
+
+export interface CoResult {
+  /** Nodes visited by the traversal (all of them unless PO ∪ RF has a cycle). */
+  visited: number;
+  done: Uint8Array;
+  /** Clock rows of writes (own-session entry not stored: use `vcAt`). */
+  rows: RowStore;
+  rowOf: Int32Array;
+  /** The clock of each session's last visited node, k×k. */
+  sessClock: Int32Array;
+  /** (read, write seen in its past) pairs. */
+  initReads: IntList;
+  /** (read, w1 it read, w2 overwriting w1 in its past) triples. */
+  overwrittenReads: IntList;
+  /** Conflict edges (w2, w1, read that forces w2 before w1): flat triples. */
+  cf: IntList;
+}
+
+/** VC(w)[t] for a write w. */
+export function vcAt(g: CausalGraph, co: CoResult, w: number, t: number): number {
+  return g.sess[w] === t ? g.pos[w]! + 1 : co.rows.get(co.rowOf[w]!, t);
+}
+
+/** Does `a →CO b` hold, for a write a and a write b (both visited)? */
+export function coBefore(g: CausalGraph, co: CoResult, a: number, b: number): boolean {
+  return a !== b && vcAt(g, co, b, g.sess[a]!) > g.pos[a]!;
+}
+
+export function checkCo(g: CausalGraph, deadline: number): CoResult {
+  const { n, k, sess, pos, isWrite, key, rf, sessStart, readerStart, readers } = g;
+  const { ksStart, ksSess, ksFrom, keyWrites, keyWritePos } = g;
+  let maxLen = 0;
+  for (let s = 0; s < k; s++) maxLen = Math.max(maxLen, sessStart[s + 1]! - sessStart[s]!);
+  const rows = new RowStore(k, maxLen + 1);
+  const rowOf = new Int32Array(n).fill(-1);
+  const sessClock = new Int32Array(k * k);
+  const lastRow = new Int32Array(k).fill(-1);
+  const dirty = new Uint8Array(k);
+  const done = new Uint8Array(n);
+  const indeg = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  for (let v = 0; v < n; v++) {
+    const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
+    indeg[v] = d;
+    if (d === 0) stack[sp++] = v;
+  }
+  const initReads = new IntList();
+  const overwrittenReads = new IntList();
+  const cf = new IntList(1 << 16);
+  const lastCfTarget = new Int32Array(n).fill(-1);
+  const { chunks, shift, mask } = rows;
+  let visited = 0;
+
+  while (sp > 0) {
+    const v = stack[--sp]!;
+    done[v] = 1;
+    visited++;
+    if ((visited & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
+    const s = sess[v]!;
+    const cb = s * k;
+    if (isWrite[v]) {
+      sessClock[cb + s] = pos[v]! + 1;
+      if (dirty[s] || lastRow[s]! < 0) {
+        lastRow[s] = rows.push(sessClock, cb);
+        dirty[s] = 0;
+      }
+      rowOf[v] = lastRow[s]!;
+      // successors: PO-next and readers
+      for (let i = readerStart[v]!, e = readerStart[v + 1]!; i < e; i++) {
+        const r = readers[i]!;
+        if (--indeg[r]! === 0) stack[sp++] = r;
+      }
+    } else {
+      const w1 = rf[v]!;
+      const x = key[v]!;
+      if (w1 >= 0) {
+        const t = sess[w1]!;
+        // VC(v) = VC(v-1) ⊔ VC(w1)
+        if (t !== s) {
+          const row = rowOf[w1]!;
+          const chunk = chunks[row >>> shift]!;
+          const rb = (row & mask) * k;
+          let ch = 0;
+          for (let u = 0; u < k; u++) {
+            const a = chunk[rb + u]!;
+            if (a > sessClock[cb + u]!) {
+              sessClock[cb + u] = a;
+              ch = 1;
+            }
+          }
+          const own = pos[w1]! + 1;
+          if (own > sessClock[cb + t]!) {
+            sessClock[cb + t] = own;
+            ch = 1;
+          }
+          if (ch) dirty[s] = 1;
+        }
+        sessClock[cb + s] = pos[v]! + 1;
+        // The last x-write of each session in VC(v), against w1.
+        const p1 = pos[w1]!;
+        const row1 = rowOf[w1]!;
+        const chunk1 = chunks[row1 >>> shift]!;
+        const rb1 = (row1 & mask) * k;
+        for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
+          const s2 = ksSess[j]!;
+          const vr = sessClock[cb + s2]!;
+          const vw = s2 === t ? p1 + 1 : chunk1[rb1 + s2]!;
+          if (vr <= vw) continue;
+          const i = lastWriteBelow(g, j, vr);
+          if (i < 0 || keyWritePos[i]! < vw) continue;
+          const w2 = keyWrites[i]!;
+          // w1 →CO w2 ?
+          let after = s2 === t;
+          if (!after) {
+            const row2 = rowOf[w2]!;
+            after = chunks[row2 >>> shift]![(row2 & mask) * k + t]! > p1;
+          }
+          if (after) {
+            overwrittenReads.push3(v, w1, w2);
+            break;
+          }
+          if (lastCfTarget[w2] !== w1) {
+            lastCfTarget[w2] = w1;
+            cf.push3(w2, w1, v);
+          }
+        }
+      } else {
+        sessClock[cb + s] = pos[v]! + 1;
+        if (rf[v] === -1) {
+          for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
+            const s2 = ksSess[j]!;
+            if (keyWritePos[ksFrom[j]!]! < sessClock[cb + s2]!) {
+              initReads.push(v);
+              initReads.push(keyWrites[lastWriteBelow(g, j, sessClock[cb + s2]!)]!);
+              break;
+            }
+          }
+        }
+      }
+    }
+    const next = v + 1;
+    if (next < n && sess[next] === s && --indeg[next]! === 0) stack[sp++] = next;
+  }
+  return { visited, done, rows, rowOf, sessClock, initReads, overwrittenReads, cf };
+}
+
+/**
+ * Kahn's algorithm on PO ∪ RF ∪ extra edges (flat (from, to, …) tuples of `width` ints).
+ * Returns the visited flags; a node left unvisited lies on or after a cycle.
+ */
+export function kahnWithExtra(
+  g: CausalGraph,
+  extra: IntList,
+  width: number,
+  deadline: number,
+): { visited: number; done: Uint8Array } {
+  const { n, pos, rf, sess, readerStart, readers } = g;
+  const m = extra.length / width;
+  const outStart = new Int32Array(n + 1);
+  const indeg = new Int32Array(n);
+  for (let e = 0; e < m; e++) {
+    outStart[extra.data[e * width]! + 1]!++;
+    indeg[extra.data[e * width + 1]!]!++;
+  }
+  for (let v = 0; v < n; v++) outStart[v + 1]! += outStart[v]!;
+  const out = new Int32Array(m);
+  const fill = outStart.slice(0, n);
+  for (let e = 0; e < m; e++) out[fill[extra.data[e * width]!]!++] = extra.data[e * width + 1]!;
+  const stack = new Int32Array(n);
+  let sp = 0;
+  for (let v = 0; v < n; v++) {
+    indeg[v]! += (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
+    if (indeg[v] === 0) stack[sp++] = v;
+  }
+  const done = new Uint8Array(n);
+  let visited = 0;
+  while (sp > 0) {
+    const v = stack[--sp]!;
+    done[v] = 1;
+    visited++;
+    if ((visited & 0xffff) === 0 && Date.now() > deadline) throw new TimeUp();
+    for (let i = readerStart[v]!, e = readerStart[v + 1]!; i < e; i++) {
+      const r = readers[i]!;
+      if (--indeg[r]! === 0) stack[sp++] = r;
+    }
+    for (let i = outStart[v]!, e = outStart[v + 1]!; i < e; i++) {
+      const r = out[i]!;
+      if (--indeg[r]! === 0) stack[sp++] = r;
+    }
+    const next = v + 1;
+    if (next < n && sess[next] === sess[v] && --indeg[next]! === 0) stack[sp++] = next;
+  }
+  return { visited, done };
+}

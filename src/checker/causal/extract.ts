@@ -1,0 +1,324 @@
+/**
+ * Input cleaning (shared/spec/causal.md, "Input cleaning") and the graph the algorithms run on.
+ *
+ * Nodes are the kept operations, numbered session-major: session s owns the nodes
+ * `sessStart[s] .. sessStart[s+1]-1` in program order, so PO-predecessor of node v is v-1 when
+ * `pos[v] > 0`. Everything is in typed arrays; nothing is allocated per node after building.
+ *
+ * Transactions can be added later as nodes carrying several accesses: the clocks and cycle
+ * checks work on nodes and their PO/RF edges only; the pattern checks read accesses.
+ */
+import { InputError } from '../../history/errors.js';
+import type { History, Key, Op, Value } from '../../history/op.js';
+
+/** Where a witness can find an operation's recorded details. */
+export interface OpRecord {
+  process: number;
+  f: 'read' | 'write';
+  key: Key;
+  value: Value;
+  type: 'ok' | 'info' | 'fail';
+  invoke: Op;
+  completion: Op | undefined;
+}
+
+export interface BadRead {
+  pattern: 'ThinAirRead' | 'AbortedRead';
+  read: OpRecord;
+  /** For an AbortedRead: the failed write. */
+  write?: OpRecord;
+}
+
+export interface CausalGraph {
+  n: number;
+  k: number;
+  /** Session of each node, its position in the session, whether it writes. */
+  sess: Int32Array;
+  pos: Int32Array;
+  isWrite: Uint8Array;
+  key: Int32Array;
+  /** Reads: the node written, -1 for the initial value (null). Writes: -1. */
+  rf: Int32Array;
+  /** CSR of the session's nodes: sessStart[s]..sessStart[s+1]. */
+  sessStart: Int32Array;
+  /** Process of each session. */
+  sessProcess: number[];
+  /** Readers of each write (CSR by writer). */
+  readerStart: Int32Array;
+  readers: Int32Array;
+  /**
+   * Writes grouped by key then session, in program order. For key x, entries
+   * `ksStart[x]..ksStart[x+1]` name a session `ksSess[j]` and its x-writes
+   * `keyWrites[ksFrom[j]..ksFrom[j+1]]` (positions in `keyWritePos`).
+   */
+  ksStart: Int32Array;
+  ksSess: Int32Array;
+  ksFrom: Int32Array;
+  keyWrites: Int32Array;
+  keyWritePos: Int32Array;
+  keys: Key[];
+  /** The record behind each node, for witnesses. */
+  records: OpRecord[];
+  badReads: BadRead[];
+  stats: { operations: number; reads: number; writes: number; droppedReads: number; droppedWrites: number };
+}
+
+const valueKey = (v: Value): unknown =>
+  v !== null && typeof v === 'object' ? `\u0000json:${JSON.stringify(v)}` : v;
+
+export const describeOp = (r: OpRecord): string =>
+  `${r.f} ${String(r.key)}=${JSON.stringify(r.value)} (index ${r.invoke.index}, process ${r.process})`;
+
+/** Builds the graph; throws InputError on a repeated written value or an unsupported operation. */
+export function buildGraph(history: History, file: string): CausalGraph {
+  // Pair invocations with completions, client operations only.
+  const ops = history.ops;
+  const records: OpRecord[] = [];
+  const open = new Map<number, OpRecord>();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.process === 'nemesis') continue;
+    if (op.type === 'invoke') {
+      if (op.f !== 'read' && op.f !== 'write')
+        throw new InputError(
+          file,
+          undefined,
+          `the causal checker handles read and write operations only; index ${op.index} is a ${op.f}`,
+        );
+      const rec: OpRecord = {
+        process: op.process,
+        f: op.f,
+        key: op.key ?? '',
+        value: op.f === 'write' ? op.value : null,
+        type: 'info',
+        invoke: op,
+        completion: undefined,
+      };
+      records.push(rec);
+      open.set(op.process, rec);
+    } else {
+      const rec = open.get(op.process);
+      if (!rec) continue;
+      open.delete(op.process);
+      rec.completion = op;
+      rec.type = op.type;
+      if (rec.f === 'read' && op.type === 'ok') rec.value = op.value;
+    }
+  }
+
+  // Index writes by (key, value); a repeated value is an error naming both operations.
+  const keyIds = new Map<Key, number>();
+  const keys: Key[] = [];
+  const keyId = (k: Key) => {
+    let id = keyIds.get(k);
+    if (id === undefined) {
+      id = keys.length;
+      keyIds.set(k, id);
+      keys.push(k);
+    }
+    return id;
+  };
+  const written: Map<unknown, number>[] = [];
+  const recKey = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    const kid = keyId(rec.key);
+    recKey[i] = kid;
+    if (rec.f !== 'write') continue;
+    if (rec.value === null)
+      throw new InputError(
+        file,
+        undefined,
+        `${describeOp(rec)} writes null, which stands for the initial value and is never written`,
+      );
+    written[kid] ??= new Map();
+    const m = written[kid]!;
+    const vk = valueKey(rec.value);
+    const prev = m.get(vk);
+    if (prev !== undefined)
+      throw new InputError(
+        file,
+        undefined,
+        `key ${String(rec.key)}: value ${JSON.stringify(rec.value)} is written twice, by ${describeOp(records[prev]!)} and by ${describeOp(rec)}; the causal checker needs unique written values`,
+      );
+    m.set(vk, i);
+  }
+
+  // Resolve reads; flag thin-air and aborted reads; keep info writes somebody read.
+  const keep = new Uint8Array(records.length);
+  const rfRec = new Int32Array(records.length).fill(-1);
+  const badReads: BadRead[] = [];
+  let reads = 0;
+  let writes = 0;
+  let droppedReads = 0;
+  let droppedWrites = 0;
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    if (rec.f === 'write') {
+      if (rec.type === 'ok') keep[i] = 1;
+      continue;
+    }
+    if (rec.type !== 'ok') {
+      droppedReads++;
+      continue;
+    }
+    if (rec.value === null) {
+      keep[i] = 1;
+      continue;
+    }
+    const w = written[recKey[i]!]?.get(valueKey(rec.value));
+    if (w === undefined) {
+      badReads.push({ pattern: 'ThinAirRead', read: rec });
+      continue;
+    }
+    const wr = records[w]!;
+    if (wr.type === 'fail') {
+      badReads.push({ pattern: 'AbortedRead', read: rec, write: wr });
+      continue;
+    }
+    if (wr.type === 'info') keep[w] = 1;
+    keep[i] = 1;
+    rfRec[i] = w;
+  }
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    if (keep[i]) {
+      if (rec.f === 'write') writes++;
+      else reads++;
+    } else if (rec.f === 'write' && rec.type !== 'fail') droppedWrites++;
+  }
+
+  // Sessions, session-major numbering.
+  const sessOfProcess = new Map<number, number>();
+  const sessProcess: number[] = [];
+  const recSess = new Int32Array(records.length);
+  let sessCount = new Int32Array(16);
+  for (let i = 0; i < records.length; i++) {
+    if (!keep[i]) continue;
+    const p = records[i]!.process;
+    let s = sessOfProcess.get(p);
+    if (s === undefined) {
+      s = sessProcess.length;
+      sessOfProcess.set(p, s);
+      sessProcess.push(p);
+      if (s >= sessCount.length) {
+        const grown = new Int32Array(sessCount.length * 2);
+        grown.set(sessCount);
+        sessCount = grown;
+      }
+    }
+    recSess[i] = s;
+    sessCount[s]!++;
+  }
+  const k = sessProcess.length;
+  const sessStart = new Int32Array(k + 1);
+  for (let s = 0; s < k; s++) sessStart[s + 1] = sessStart[s]! + sessCount[s]!;
+  const n = sessStart[k]!;
+  const fill = sessStart.slice(0, k);
+  const nodeOfRec = new Int32Array(records.length).fill(-1);
+  const sess = new Int32Array(n);
+  const pos = new Int32Array(n);
+  const isWrite = new Uint8Array(n);
+  const key = new Int32Array(n);
+  const rf = new Int32Array(n).fill(-1);
+  const nodeRecords: OpRecord[] = new Array(n);
+  for (let i = 0; i < records.length; i++) {
+    if (!keep[i]) continue;
+    const s = recSess[i]!;
+    const v = fill[s]!++;
+    nodeOfRec[i] = v;
+    sess[v] = s;
+    pos[v] = v - sessStart[s]!;
+    isWrite[v] = records[i]!.f === 'write' ? 1 : 0;
+    key[v] = recKey[i]!;
+    nodeRecords[v] = records[i]!;
+  }
+  const readerCount = new Int32Array(n + 1);
+  for (let i = 0; i < records.length; i++) {
+    if (!keep[i] || rfRec[i]! < 0) continue;
+    const w = nodeOfRec[rfRec[i]!]!;
+    rf[nodeOfRec[i]!] = w;
+    readerCount[w + 1]!++;
+  }
+  for (let v = 0; v < n; v++) readerCount[v + 1]! += readerCount[v]!;
+  const readerStart = readerCount;
+  const readers = new Int32Array(readerStart[n]!);
+  const rfill = readerStart.slice(0, n);
+  for (let v = 0; v < n; v++) {
+    const w = rf[v]!;
+    if (w >= 0) readers[rfill[w]!++] = v;
+  }
+
+  // Writes by key, then session, then position (a stable counting sort by key).
+  const K = keys.length;
+  const perKey = new Int32Array(K + 1);
+  for (let v = 0; v < n; v++) if (isWrite[v]) perKey[key[v]! + 1]!++;
+  for (let x = 0; x < K; x++) perKey[x + 1]! += perKey[x]!;
+  const keyWrites = new Int32Array(perKey[K]!);
+  const kfill = perKey.slice(0, K);
+  for (let v = 0; v < n; v++) if (isWrite[v]) keyWrites[kfill[key[v]!]!++] = v;
+  const keyWritePos = new Int32Array(keyWrites.length);
+  for (let i = 0; i < keyWrites.length; i++) keyWritePos[i] = pos[keyWrites[i]!]!;
+  // Session runs inside each key's segment.
+  let runs = 0;
+  for (let x = 0; x < K; x++)
+    for (let i = perKey[x]!; i < perKey[x + 1]!; i++)
+      if (i === perKey[x] || sess[keyWrites[i]!] !== sess[keyWrites[i - 1]!]) runs++;
+  const ksStart = new Int32Array(K + 1);
+  const ksSess = new Int32Array(runs);
+  const ksFrom = new Int32Array(runs + 1);
+  let j = 0;
+  for (let x = 0; x < K; x++) {
+    ksStart[x] = j;
+    for (let i = perKey[x]!; i < perKey[x + 1]!; i++) {
+      if (i === perKey[x] || sess[keyWrites[i]!] !== sess[keyWrites[i - 1]!]) {
+        ksSess[j] = sess[keyWrites[i]!]!;
+        ksFrom[j] = i;
+        j++;
+      }
+    }
+  }
+  ksStart[K] = j;
+  ksFrom[runs] = keyWrites.length;
+
+  return {
+    n,
+    k,
+    sess,
+    pos,
+    isWrite,
+    key,
+    rf,
+    sessStart,
+    sessProcess,
+    readerStart,
+    readers,
+    ksStart,
+    ksSess,
+    ksFrom,
+    keyWrites,
+    keyWritePos,
+    keys,
+    records: nodeRecords,
+    badReads,
+    stats: { operations: records.length, reads, writes, droppedReads, droppedWrites },
+  };
+}
+
+/**
+ * The last x-write of session run j (an entry of key x's runs) at a position below `bound`,
+ * as an index into keyWrites; -1 when there is none.
+ */
+export function lastWriteBelow(g: CausalGraph, j: number, bound: number): number {
+  let lo = g.ksFrom[j]!;
+  let hi = g.ksFrom[j + 1]!; // answer in [lo-1, hi-1]
+  const p = g.keyWritePos;
+  if (lo >= hi || p[lo]! >= bound) return -1;
+  // invariant: p[lo] < bound; find the last index with p < bound
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (p[mid]! < bound) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
