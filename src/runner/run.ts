@@ -82,6 +82,8 @@ export interface RunResult {
   valid: Verdict;
   interrupted: boolean;
   counts: Counts;
+  /** Completed operations per second over the workload phase. */
+  opsPerSecond: number;
   results?: Record<string, CheckResult>;
 }
 
@@ -176,14 +178,14 @@ export async function run(o: RunOptions): Promise<RunResult> {
 
   const counts: Counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const t0 = performance.now();
+  // ops/s over the workload phase only (from its start to its end).
+  let workStart: number | undefined;
+  let workEnd: number | undefined;
   const report = (phase: Progress['phase'], c: Counts = counts) => {
-    const elapsedS = (performance.now() - t0) / 1000;
-    o.onProgress?.({
-      elapsedS,
-      opsPerS: elapsedS > 0 ? (c.ok + c.fail + c.info) / elapsedS : 0,
-      counts: c,
-      phase,
-    });
+    const now = performance.now();
+    const elapsedS = (now - t0) / 1000;
+    const workS = workStart === undefined ? 0 : ((workEnd ?? now) - workStart) / 1000;
+    o.onProgress?.({ elapsedS, opsPerS: workS > 0 ? (c.ok + c.fail + c.info) / workS : 0, counts: c, phase });
   };
   report('starting');
 
@@ -231,6 +233,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
 
     const interval = o.rate && o.rate > 0 ? 1000 / o.rate : 0;
     let nextSlot = performance.now();
+    workStart = performance.now();
     progressTimer = setInterval(() => report('running', recorder.counts), 1000);
     progressTimer.unref();
     emit(
@@ -255,6 +258,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
     };
     const nemesisDone = o.nemesis?.({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
     await Promise.all(clients.map((_, w) => worker(w)));
+    workEnd = performance.now();
     phaseEnd.abort();
     clearTimeout(stopTimer);
     o.signal?.removeEventListener('abort', stopOnSignal);
@@ -279,11 +283,24 @@ export async function run(o: RunOptions): Promise<RunResult> {
     o.signal?.removeEventListener('abort', onAbort);
     meta.end = new Date().toISOString();
     meta.counts = counts;
+    if (workStart !== undefined) {
+      const workS = ((workEnd ?? performance.now()) - workStart) / 1000;
+      meta.workloadSeconds = Number(workS.toFixed(3));
+      meta.opsPerSecond = Math.round((counts.ok + counts.fail + counts.info) / workS);
+    }
     if (meta.status !== 'crashed') meta.status = interrupted ? 'interrupted' : 'completed';
     writeMeta();
   }
 
-  const result: RunResult = { runId, dir, historyPath, valid: 'unknown', interrupted, counts };
+  const result: RunResult = {
+    runId,
+    dir,
+    historyPath,
+    valid: 'unknown',
+    interrupted,
+    counts,
+    opsPerSecond: (meta.opsPerSecond as number | undefined) ?? 0,
+  };
   if (o.check === false) return result;
   report('checking');
   const history = await readHistoryFile(historyPath, { format: 'jsonl' });
