@@ -16,7 +16,11 @@ describe('linearizable: Porcupine histories', () => {
 
   // Porcupine's etcd model: initial nil, a nil read needs the register to be nil, and a failed
   // cas is a real answer (the value differed from `expected`).
-  const etcd: Omit<LinearizableOptions, 'model'> = { initial: null, nilRead: 'absent', failedCas: 'mismatch' };
+  const etcd: Omit<LinearizableOptions, 'model'> = {
+    initial: null,
+    nilRead: 'absent',
+    failedCas: 'mismatch',
+  };
 
   it.each(entries)('$file → $expected', async (e) => {
     const history = await readHistoryFile(e.path);
@@ -57,7 +61,11 @@ describe('linearizable: Knossos histories', () => {
   it('rethink-fail files are also invalid from nil (Knossos asserts it with (cas-register nil))', async () => {
     for (const e of entries.filter((x) => x.file.includes('rethink-fail'))) {
       const history = await readHistoryFile(e.path);
-      const result = await checkLinearizable(history, { model: 'cas-register', initial: null, nilRead: 'unknown' });
+      const result = await checkLinearizable(history, {
+        model: 'cas-register',
+        initial: null,
+        nilRead: 'unknown',
+      });
       expect(result.valid, e.file).toBe(false);
     }
   });
