@@ -137,7 +137,7 @@ export function createKvServer(config: KvConfig): http.Server {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     try {
       if (req.method === 'GET' && url.pathname === '/health') {
-        return send(200, { node: config.node, keys: replica.size });
+        return send(200, { node: config.node, keys: replica.size, time: Date.now() });
       }
       if (parts[0] === 'internal' && parts[1] === 'kv' && parts.length === 3) {
         const key = parts[2]!;
