@@ -1,4 +1,5 @@
 /** `faultline check FILE`: read a history in any supported format and judge it. */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { checkerNames, checkers } from '../checker/registry.js';
 import {
@@ -12,6 +13,7 @@ import {
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
+import { renderReport } from '../report/page.js';
 import { UsageError } from './exit.js';
 import { parseFormat, parseJsonValue, parseSeconds } from './options.js';
 
@@ -23,6 +25,7 @@ interface CheckFlags {
   initial?: Value;
   timeLimit?: number;
   json?: boolean;
+  report?: string;
 }
 
 const defaultChecker = () => ('linearizable' in checkers ? 'linearizable' : 'stats');
@@ -46,6 +49,15 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
       `${file}: ${history.ops.length} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
         (summary ? `  ${summary.replaceAll('\n', '\n  ')}\n` : ''),
     );
+  }
+  if (flags.report) {
+    const page = renderReport({
+      title: `faultline check ${file}`,
+      valid: result.valid,
+      history,
+      results: { [name]: result },
+    });
+    await writeFile(flags.report, page);
   }
   return { ...result, valid: result.valid, file, checker: name, ms };
 }
@@ -89,6 +101,7 @@ export function registerCheck(program: Command): void {
     )
     .option('--initial <json>', 'initial model state as JSON (e.g. 0 or null)', parseJsonValue)
     .option('--time-limit <seconds>', 'give up with verdict unknown after this long', parseSeconds)
+    .option('--report <file.html>', 'also write an HTML report (verdict, evidence, timeline) for the history')
     .option('--json', 'print one JSON object whose "valid" is true, false or "unknown"')
     .addHelpText(
       'after',

@@ -2,8 +2,11 @@
 /** The `faultline` command. Each subcommand lives in its own module and registers itself here. */
 import { Command } from 'commander';
 import { registerCheck } from './check.js';
+import { registerClean } from './clean.js';
 import { exitOnError } from './exit.js';
 import { registerExport } from './export.js';
+import { registerReport } from './report.js';
+import { registerRun } from './run.js';
 
 const program = new Command('faultline')
   .description(
@@ -16,6 +19,9 @@ const program = new Command('faultline')
 
 registerCheck(program);
 registerExport(program);
+registerRun(program);
+registerClean(program);
+registerReport(program);
 for (const command of program.commands) command.exitOverride();
 
 program.parseAsync(process.argv).catch(exitOnError);
