@@ -9,6 +9,7 @@
  * operation may still be in flight, so that process id is never used again).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeRunReport, writeRunsIndex } from '../report/write.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloadByName } from '../../workloads/index.js';
@@ -318,6 +319,13 @@ export async function run(o: RunOptions): Promise<RunResult> {
     join(dir, 'results.json'),
     `${JSON.stringify({ valid: result.valid, interrupted, counts, results }, null, 2)}\n`,
   );
+  try {
+    await writeRunReport(dir);
+    writeRunsIndex(dirname(dir));
+  } catch (e) {
+    // The verdict stands without the page; say why the page is missing.
+    process.stderr.write(`faultline: could not write the HTML report: ${(e as Error).message}\n`);
+  }
   report('done');
   return result;
 }
