@@ -1,0 +1,222 @@
+/**
+ * The nemesis schedule: which fault starts when, and when it stops, for the whole nemesis
+ * phase, drawn from a seed before the run starts (`--nemesis partition,kill,clock
+ * --nemesis-interval 10`). The same seed, families, interval, phase length and node names give
+ * the same sequence of faults; only `primaries` is left for the running cluster to name.
+ *
+ * Timing: a new fault starts about every interval (uniform in 0.5–1.5 × interval after the
+ * previous start) and lasts about an interval (same draw), cut at the end of the phase. The
+ * first fault starts after about an interval, so every run has a fault-free baseline. Faults
+ * of different families overlap, except where they cannot be applied together:
+ *   - partition, loss and latency share the nodes' packet filter and one network heal;
+ *   - pause excludes everything else (a frozen container cannot run the commands the other
+ *     faults need, and a paused node would hide what a kill or a skew does).
+ * A family never overlaps itself. Every start has its stop; the last entry is the final heal.
+ */
+import { match } from 'ts-pattern';
+import { createRng, type Rng } from '../runner/rng.js';
+import { FAULT_KINDS } from '../runtime/cluster.js';
+import { type ClockChoice, clockFault, DEFAULT_CLOCK_TARGETS, DEFAULT_MAX_CLOCK_OFFSET_S } from './clock.js';
+import { DEFAULT_KILL_TARGETS, killFault } from './kill.js';
+import {
+  DEFAULT_LATENCY_MS,
+  DEFAULT_LOSS_PERCENT,
+  DEFAULT_LOSS_TARGETS,
+  latencyFault,
+  lossFault,
+} from './netem.js';
+import { describeNodeSet } from './nodes.js';
+import { applicablePartitionKinds, partitionFault } from './partition.js';
+import { DEFAULT_PAUSE_TARGETS, pauseFault } from './pause.js';
+import {
+  type Fault,
+  type NemesisFamily,
+  type NodeTarget,
+  PARTITION_KINDS,
+  type PartitionKind,
+  type Schedule,
+  type ScheduleEntry,
+} from './types.js';
+
+/** How each family draws its faults; every field has a default. */
+export interface NemesisChoices {
+  partitionKinds: readonly PartitionKind[];
+  killTargets: readonly NodeTarget[];
+  pauseTargets: readonly NodeTarget[];
+  clock: ClockChoice;
+  lossTargets: readonly NodeTarget[];
+  lossPercent: readonly [number, number];
+  latencyTargets: readonly NodeTarget[];
+  latencyMs: number;
+}
+
+export const DEFAULT_CHOICES: NemesisChoices = {
+  partitionKinds: PARTITION_KINDS,
+  killTargets: DEFAULT_KILL_TARGETS,
+  pauseTargets: DEFAULT_PAUSE_TARGETS,
+  clock: {
+    targets: DEFAULT_CLOCK_TARGETS,
+    modes: ['bump', 'strobe'],
+    maxOffsetS: DEFAULT_MAX_CLOCK_OFFSET_S,
+  },
+  lossTargets: DEFAULT_LOSS_TARGETS,
+  lossPercent: DEFAULT_LOSS_PERCENT,
+  latencyTargets: DEFAULT_LOSS_TARGETS,
+  latencyMs: DEFAULT_LATENCY_MS,
+};
+
+export interface ScheduleOptions {
+  families: readonly NemesisFamily[];
+  /** Mean seconds between fault starts, and mean fault length. */
+  intervalS: number;
+  /** Length of the nemesis phase in seconds; the final heal comes at its end. */
+  durationS: number;
+  /** Node names, in the cluster's order. */
+  nodes: readonly string[];
+  /** Whether the target has primaries (etcd's leader, Redis's master) to aim at. */
+  hasPrimary: boolean;
+  /** The seed, or a stream forked from the run's. */
+  seed: number | Rng;
+  choices?: Partial<NemesisChoices>;
+}
+
+/** Parses `partition,kill,clock` into families, with a clear error for an unknown one. */
+export function parseFamilies(text: string): NemesisFamily[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 0) throw new Error('--nemesis: name at least one fault family');
+  const out: NemesisFamily[] = [];
+  for (const name of names) {
+    if (!(FAULT_KINDS as readonly string[]).includes(name)) {
+      throw new Error(`--nemesis: unknown fault family "${name}" (known: ${FAULT_KINDS.join(', ')})`);
+    }
+    if (!out.includes(name as NemesisFamily)) out.push(name as NemesisFamily);
+  }
+  return out;
+}
+
+const GROUP: Record<NemesisFamily, string> = {
+  partition: 'network',
+  loss: 'network',
+  latency: 'network',
+  kill: 'kill',
+  pause: 'pause',
+  clock: 'clock',
+};
+
+/** Whether two families may not be active at once. */
+export function conflicts(a: NemesisFamily, b: NemesisFamily): boolean {
+  return a === 'pause' || b === 'pause' || GROUP[a] === GROUP[b];
+}
+
+/** Draws one fault of a family (the node choices are made here, from the stream). */
+export function drawFault(
+  family: NemesisFamily,
+  nodes: readonly string[],
+  hasPrimary: boolean,
+  choices: NemesisChoices,
+  rng: Rng,
+): Fault {
+  return match(family)
+    .with('partition', () => {
+      const kinds = applicablePartitionKinds(choices.partitionKinds, nodes.length, hasPrimary);
+      if (kinds.length === 0) {
+        throw new Error(
+          `partition: none of ${choices.partitionKinds.join(', ')} applies to ${nodes.length} node(s)${hasPrimary ? '' : ' without a primary'}`,
+        );
+      }
+      return partitionFault(kinds[rng.int(kinds.length)]!, nodes, rng);
+    })
+    .with('kill', () => killFault(choices.killTargets, nodes, hasPrimary, rng))
+    .with('pause', () => pauseFault(choices.pauseTargets, nodes, hasPrimary, rng))
+    .with('clock', () => clockFault(choices.clock, nodes, hasPrimary, rng))
+    .with('loss', () => lossFault(choices.lossTargets, choices.lossPercent, nodes, hasPrimary, rng))
+    .with('latency', () => latencyFault(choices.latencyTargets, choices.latencyMs, nodes, hasPrimary, rng))
+    .exhaustive();
+}
+
+export function generateSchedule(options: ScheduleOptions): Schedule {
+  const { families, nodes, hasPrimary } = options;
+  if (!(options.intervalS > 0)) throw new Error('nemesis interval must be > 0 seconds');
+  if (!(options.durationS > 0)) throw new Error('nemesis phase must last > 0 seconds');
+  if (nodes.length === 0) throw new Error('nemesis: the cluster has no nodes');
+  const choices: NemesisChoices = { ...DEFAULT_CHOICES, ...options.choices };
+  // Every family must be able to draw a fault here, even if the phase is too short to use it.
+  for (const family of families) drawFault(family, nodes, hasPrimary, choices, createRng(0));
+  const rng = typeof options.seed === 'number' ? createRng(options.seed) : options.seed;
+  const intervalMs = Math.round(options.intervalS * 1000);
+  const endMs = Math.round(options.durationS * 1000);
+  const draw = () => Math.max(1, Math.round(intervalMs * (0.5 + rng.next())));
+  // Too little time left for a fault to matter: stop starting new ones.
+  const lastStart = endMs - Math.min(1000, intervalMs / 4);
+
+  const entries: ScheduleEntry[] = [];
+  const active: { family: NemesisFamily; stopAt: number }[] = [];
+  let nextId = 0;
+  let t = draw();
+  while (families.length > 0 && t < lastStart) {
+    for (let i = active.length - 1; i >= 0; i--) if (active[i]!.stopAt <= t) active.splice(i, 1);
+    const free = families.filter((f) => active.every((a) => !conflicts(f, a.family)));
+    if (free.length === 0) {
+      t = Math.min(...active.map((a) => a.stopAt));
+      continue;
+    }
+    const family = free[rng.int(free.length)]!;
+    const fault = drawFault(family, nodes, hasPrimary, choices, rng);
+    const stopAt = Math.min(t + draw(), endMs);
+    const id = nextId++;
+    entries.push({ atMs: t, action: 'start', id, fault, durationMs: stopAt - t });
+    entries.push({ atMs: stopAt, action: 'stop', id, fault });
+    active.push({ family, stopAt });
+    t += draw();
+  }
+  entries.push({ atMs: endMs, action: 'heal' });
+  // In time order; at the same moment stops come first (freeing what a start may need),
+  // then starts, then the final heal; ties keep fault order.
+  const rank = (e: ScheduleEntry) => (e.action === 'stop' ? 0 : e.action === 'start' ? 1 : 2);
+  entries.sort((a, b) => a.atMs - b.atMs || rank(a) - rank(b) || idOf(a) - idOf(b));
+  return {
+    seed: typeof options.seed === 'number' ? options.seed : null,
+    families: [...families],
+    intervalMs,
+    endMs,
+    entries,
+  };
+}
+
+const idOf = (e: ScheduleEntry) => (e.action === 'heal' ? Number.MAX_SAFE_INTEGER : e.id);
+
+/** A short human description of a fault ("partition majorities-ring", "kill minority n2"). */
+export function describeFault(fault: Fault): string {
+  return match(fault)
+    .with(
+      { family: 'partition' },
+      (f) => `partition ${f.kind}${f.grudge ? ` ${JSON.stringify(f.grudge)}` : ''}`,
+    )
+    .with({ family: 'kill' }, (f) => `kill ${f.target} ${describeNodeSet(f.on)}`)
+    .with({ family: 'pause' }, (f) => `pause ${f.target} ${describeNodeSet(f.on)}`)
+    .with(
+      { family: 'clock', mode: 'bump' },
+      (f) => `clock bump ${signed(f.offsetS)} s on ${describeNodeSet(f.on)}`,
+    )
+    .with(
+      { family: 'clock', mode: 'strobe' },
+      (f) => `clock strobe ${signed(f.offsetS)} s every ${f.periodMs} ms on ${describeNodeSet(f.on)}`,
+    )
+    .with({ family: 'loss' }, (f) => `loss ${f.lossPercent}% on ${describeNodeSet(f.on)}`)
+    .with({ family: 'latency' }, (f) => `latency ${f.delayMs}±${f.jitterMs} ms on ${describeNodeSet(f.on)}`)
+    .exhaustive();
+}
+
+const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
+
+/** The schedule as lines of text (for --dry-run style previews and test messages). */
+export function formatSchedule(schedule: Schedule): string[] {
+  return schedule.entries.map((e) => {
+    const at = `${(e.atMs / 1000).toFixed(1).padStart(6)} s`;
+    if (e.action === 'heal') return `${at}  heal everything`;
+    return `${at}  ${e.action.padEnd(5)} #${e.id} ${describeFault(e.fault)}`;
+  });
+}
