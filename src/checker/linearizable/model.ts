@@ -61,6 +61,14 @@ export interface Kernel {
   stepN(state: number, op: number): Int32Array;
   describeState(state: number): string;
   stateValue(state: number): unknown;
+  /**
+   * Optional pruning for models whose state only grows between resets (kv's append): `resets`
+   * flags the operations that can set the state outright; `reachable(state, op)` says whether
+   * op can become legal from state through non-resetting operations. When an operation that
+   * must come next (before any reset) is unreachable, the configuration is dead.
+   */
+  readonly resets?: Uint8Array;
+  reachable?(state: number, op: number): boolean;
 }
 
 const EMPTY = new Int32Array(0);

@@ -268,6 +268,12 @@ function kvKernel(initial: string, ops: readonly ModelOp[]): Kernel {
       a[i] = id(String(op.input));
     }
   }
+  const resets = new Uint8Array(n);
+  const target: string[] = new Array(n).fill('');
+  for (let i = 0; i < n; i++) {
+    if (kind[i] === 1) resets[i] = 1;
+    if (kind[i] === 0) target[i] = states[a[i]!]!;
+  }
   const appended = new Map<number, number>();
   const step1 = (s: number, i: number): number => {
     switch (kind[i]) {
@@ -298,6 +304,9 @@ function kvKernel(initial: string, ops: readonly ModelOp[]): Kernel {
     },
     describeState: (s) => JSON.stringify(states[s]),
     stateValue: (s) => states[s],
+    resets,
+    // Appends only extend the string: a get can still succeed only if the state is a prefix.
+    reachable: (s, i) => kind[i] !== 0 || target[i]!.startsWith(states[s]!),
   };
 }
 

@@ -288,6 +288,31 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
     return o;
   };
 
+  // Growth pruning (kv appends): walking the ok list in time order, every return met before
+  // any resetting operation could run must still be reachable from s. Checks a few returns.
+  const resets = kernel.resets;
+  const reachable = kernel.reachable;
+  const doomed = (): boolean => {
+    if (!resets || !reachable) return false;
+    let checked = 0;
+    let ix = inext[IHEAD]!;
+    for (let c = next[HEAD]!; c !== HEAD; c = next[c]!) {
+      const x = c >> 1;
+      if ((c & 1) === 0) {
+        if (resets[x] === 1) return false;
+        continue;
+      }
+      const t = ret[x]!;
+      while (ix !== IHEAD && call[ix]! <= t) {
+        if (resets[ix] === 1) return false;
+        ix = inext[ix]!;
+      }
+      if (!reachable(s, x)) return true;
+      if (++checked === 4) return false;
+    }
+    return false;
+  };
+
   // A read-only candidate legal in s: its index, or -1.
   const legalRead = (): number => {
     for (let c = next[HEAD]!; (c & 1) === 0; c = next[c]!) {
@@ -310,8 +335,9 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
         if (fresh) {
           if (next[HEAD] === HEAD)
             return finish({ valid: true, configs: memo.size, linearization: snapshot(s), longest: [] });
-          const r = legalRead();
-          if (r >= 0) {
+          const r = doomed() ? -2 : legalRead();
+          if (r === -2) dead = true;
+          else if (r >= 0) {
             bits[r >>> 5]! |= 1 << (r & 31);
             if (memo.add(bits, s, (hash ^ zob[r]!) >>> 0)) {
               hash = (hash ^ zob[r]!) >>> 0;
