@@ -98,7 +98,7 @@ describe.skipIf(!engine.ok)('faultline run against real targets', () => {
       if (verdict.valid === false) break;
     }
     expect(verdict!.valid).toBe(false);
-    const lin = verdict!.results!.linearizable as { failures: unknown[]; summary: string };
+    const lin = verdict!.results!.linearizable as unknown as { failures: unknown[]; summary: string };
     expect(lin.summary).toMatch(/not linearizable/);
     expect(lin.failures.length).toBeGreaterThan(0);
   }, 120_000);
