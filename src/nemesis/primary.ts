@@ -11,11 +11,11 @@ import { respCommand } from '../clients/resp.js';
 import type { Cluster } from '../runtime/cluster.js';
 import { sortNodes } from './nodes.js';
 
-/** Whether a target has primaries a fault can aim at (decided before the run). */
-export function targetHasPrimary(target: string, topology: string): boolean {
-  if (target === 'etcd') return true;
-  if (target === 'redis') return true;
-  return topology !== 'leaderless' && target !== 'kvstore';
+/** Whether a cluster has primaries a fault can aim at (the leaderless kvstore has none). */
+export function targetHasPrimary(cluster: Pick<Cluster, 'target' | 'nodes'>): boolean {
+  return (
+    cluster.target === 'etcd' || cluster.target === 'redis' || cluster.nodes.some((n) => n.role === 'primary')
+  );
 }
 
 export async function findPrimaries(cluster: Cluster, timeoutMs = 1000): Promise<string[]> {
