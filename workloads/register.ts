@@ -85,6 +85,10 @@ export function registerGenerator(options: WorkloadOptions, rng: Rng): Generator
         k.recent.length > 1 && rng.next() < 0.9 ? rng.pick(k.recent.slice(0, -1)) : null;
       return { f: 'cas', key: k.key, value: [expected, value] };
     },
+    final(): ClientOp[] {
+      // One read of every key still in use: after a heal, what a store lost shows here.
+      return active.map((k) => ({ f: 'read', key: k.key, value: null }));
+    },
   };
 }
 

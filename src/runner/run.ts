@@ -9,7 +9,6 @@
  * operation may still be in flight, so that process id is never used again).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { writeRunReport, writeRunsIndex } from '../report/write.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloadByName } from '../../workloads/index.js';
@@ -19,6 +18,9 @@ import type { Client, ClientOp, Completion } from '../clients/types.js';
 import { createJsonlWriter } from '../history/jsonl.js';
 import type { Process } from '../history/op.js';
 import { readHistoryFile } from '../history/read.js';
+import type { RunNemesis } from '../nemesis/plan.js';
+import { nemesisIntervals } from '../nemesis/record.js';
+import { writeRunReport, writeRunsIndex } from '../report/write.js';
 import type { Cluster } from '../runtime/cluster.js';
 import { createDockerCluster, newRunId } from '../runtime/docker/cluster.js';
 import { targetByName } from '../targets/index.js';
@@ -54,12 +56,12 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   onEvent?: (message: string) => void;
   /**
-   * An optional fault injector run beside the workers (the nemesis issue plugs in here): it
-   * gets the cluster, the recorder (for `recorder.nemesis(...)` events), its own seeded
-   * randomness and a signal that fires when the workload phase ends; it must leave the cluster
-   * healed when it returns.
+   * An optional fault injector (src/nemesis/plan.ts, `runNemesisFor`): checked against the
+   * cluster before any client starts, run beside the workers with its own seeded randomness
+   * and a signal that fires when the workload phase ends; it leaves the cluster healed. Then
+   * the runner waits `recoveryS` and has the workers do the generator's final reads.
    */
-  nemesis?: (ctx: NemesisContext) => Promise<void>;
+  nemesis?: RunNemesis;
 }
 
 export interface NemesisContext {
@@ -166,7 +168,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       clientOptions: o.clientOptions ?? {},
       subnet: o.subnet ?? null,
       image: o.image ?? null,
-      nemesis: o.nemesis ? true : null,
+      nemesis: o.nemesis ? o.nemesis.describe() : null,
     },
     seed: o.seed,
     versions: { faultline: faultlineVersion(), node: process.version },
@@ -215,6 +217,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
     meta.status = 'running';
     writeMeta();
     if (o.signal?.aborted) throw new RunInterrupted();
+    o.nemesis?.prepare(cluster);
 
     const clients: Client[] = [];
     const open = clientFor(o.target);
@@ -241,9 +244,9 @@ export async function run(o: RunOptions): Promise<RunResult> {
       `running ${o.workload} on ${o.target} for ${o.timeLimitS} s with ${o.concurrency} workers (seed ${o.seed})`,
     );
 
+    const pids: Process[] = clients.map((_, w) => w);
     const worker = async (w: number) => {
       const client = clients[w]!;
-      let pid: Process = w;
       while (!phaseEnd.signal.aborted && performance.now() < deadline) {
         if (interval > 0) {
           const now = performance.now();
@@ -253,11 +256,11 @@ export async function run(o: RunOptions): Promise<RunResult> {
         }
         const op = generator.next(w);
         if (!op) break;
-        const completion = await invoke(recorder, client, pid, op, o.opTimeoutMs);
-        if (completion.type === 'info') pid = (pid as number) + o.concurrency;
+        const completion = await invoke(recorder, client, pids[w]!, op, o.opTimeoutMs);
+        if (completion.type === 'info') pids[w] = (pids[w] as number) + o.concurrency;
       }
     };
-    const nemesisDone = o.nemesis?.({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
+    const nemesisDone = o.nemesis?.run({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
     await Promise.all(clients.map((_, w) => worker(w)));
     workEnd = performance.now();
     phaseEnd.abort();
@@ -265,6 +268,20 @@ export async function run(o: RunOptions): Promise<RunResult> {
     o.signal?.removeEventListener('abort', stopOnSignal);
     report('draining', recorder.counts);
     await nemesisDone;
+    if (o.nemesis && !o.signal?.aborted) {
+      // Healed: a quiet recovery period, then the final reads (what was lost shows here).
+      emit(`recovering for ${o.nemesis.recoveryS} s, then final reads`);
+      await sleep(o.nemesis.recoveryS * 1000, o.signal);
+      const finals = generator.final?.() ?? [];
+      await Promise.all(
+        clients.map(async (client, w) => {
+          for (let i = w; i < finals.length && !o.signal?.aborted; i += clients.length) {
+            const completion = await invoke(recorder, client, pids[w]!, finals[i]!, o.opTimeoutMs);
+            if (completion.type === 'info') pids[w] = (pids[w] as number) + o.concurrency;
+          }
+        }),
+      );
+    }
     await Promise.allSettled(clients.map((c) => c.close()));
   } catch (e) {
     if (!(e instanceof RunInterrupted)) {
@@ -277,6 +294,10 @@ export async function run(o: RunOptions): Promise<RunResult> {
     Object.assign(counts, recorder.counts);
     await writer.close();
     report('teardown');
+    if (cluster && o.nemesis) {
+      // The nemesis heals on its way out; this covers a run that died around it.
+      await cluster.healAll().catch(() => {});
+    }
     if (cluster) {
       emit('tearing down');
       await cluster.destroy();
@@ -284,6 +305,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
     o.signal?.removeEventListener('abort', onAbort);
     meta.end = new Date().toISOString();
     meta.counts = counts;
+    if (o.nemesis) (meta.options as Record<string, unknown>).nemesis = o.nemesis.describe();
     if (workStart !== undefined) {
       const workS = ((workEnd ?? performance.now()) - workStart) / 1000;
       meta.workloadSeconds = Number(workS.toFixed(3));
@@ -317,7 +339,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
   result.valid = worstVerdict(Object.values(results).map((r) => r.valid));
   writeFileSync(
     join(dir, 'results.json'),
-    `${JSON.stringify({ valid: result.valid, interrupted, counts, results }, null, 2)}\n`,
+    `${JSON.stringify({ valid: result.valid, interrupted, counts, results, ...(o.nemesis ? { nemesis: nemesisIntervals(history.ops) } : {}) }, null, 2)}\n`,
   );
   try {
     await writeRunReport(dir);

@@ -18,6 +18,8 @@ export interface WorkloadOptions {
  */
 export interface Generator {
   next(worker: number): ClientOp | undefined;
+  /** Operations for after the faults are healed (final reads), spread over the workers. */
+  final?(): ClientOp[];
 }
 
 export interface CheckerUse {
