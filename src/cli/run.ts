@@ -7,8 +7,17 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { WORKLOADS } from '../../workloads/index.js';
 import { parseMix } from '../../workloads/register.js';
 import { exitCodeFor } from '../checker/types.js';
+import {
+  checkTargetSupports,
+  DEFAULT_NEMESIS_INTERVAL_S,
+  DEFAULT_RECOVERY_S,
+  runNemesisFor,
+} from '../nemesis/plan.js';
+import { parseFamilies } from '../nemesis/schedule.js';
+import { PARTITION_KINDS, type PartitionKind } from '../nemesis/types.js';
 import { randomSeed } from '../runner/rng.js';
 import { type Progress, type RunOptions, run, validateRunOptions } from '../runner/run.js';
+import { UnsupportedFaultError } from '../runtime/cluster.js';
 import { destroyAllClusters } from '../runtime/docker/cluster.js';
 import { engineStatus } from '../runtime/docker/engine.js';
 import { TARGETS } from '../targets/index.js';
@@ -58,6 +67,11 @@ interface RunFlags {
   mix?: string;
   check: boolean;
   json?: boolean;
+  nemesis?: string;
+  nemesisInterval: number;
+  recoveryTime: number;
+  partitions?: string;
+  clockOffset?: number;
 }
 
 export function runOptionsFromFlags(flags: RunFlags): RunOptions {
@@ -111,6 +125,40 @@ export function runOptionsFromFlags(flags: RunFlags): RunOptions {
     image: flags.image,
     check: flags.check,
   };
+  if (flags.nemesis !== undefined) {
+    try {
+      const families = parseFamilies(flags.nemesis);
+      const kinds = flags.partitions?.split(',').map((k) => k.trim()) ?? [];
+      for (const k of kinds) {
+        if (!(PARTITION_KINDS as readonly string[]).includes(k))
+          throw new Error(`--partitions: unknown shape "${k}" (known: ${PARTITION_KINDS.join(', ')})`);
+      }
+      options.nemesis = runNemesisFor(
+        {
+          families,
+          intervalS: flags.nemesisInterval,
+          recoveryS: flags.recoveryTime,
+          choices: {
+            ...(kinds.length ? { partitionKinds: kinds as PartitionKind[] } : {}),
+            ...(flags.clockOffset !== undefined
+              ? {
+                  clock: {
+                    targets: ['one', 'minority'],
+                    modes: ['bump', 'strobe'],
+                    maxOffsetS: flags.clockOffset,
+                  },
+                }
+              : {}),
+          },
+        },
+        { timeLimitS: flags.timeLimit, onEvent: (m) => process.stderr.write(`faultline: ${m}\n`) },
+      );
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  } else if (flags.partitions !== undefined || flags.clockOffset !== undefined) {
+    throw new UsageError('--partitions and --clock-offset need --nemesis');
+  }
   try {
     validateRunOptions(options);
   } catch (e) {
@@ -126,6 +174,21 @@ function progressLine(p: Progress): string {
 
 export async function runCommand(flags: RunFlags): Promise<number> {
   const options = runOptionsFromFlags(flags);
+  if (options.nemesis) {
+    // A fault the target cannot take fails here, before any container starts.
+    try {
+      await checkTargetSupports(
+        TARGETS[options.target]!,
+        options.topology ?? TARGETS[options.target]!.defaultTopology,
+        options.nodes,
+        options.nemesis.families,
+        options.targetOptions,
+      );
+    } catch (e) {
+      if (e instanceof UnsupportedFaultError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const engine = await engineStatus();
   if (!engine.ok) {
     process.stderr.write(`faultline: ${engine.reason}\n`);
@@ -186,6 +249,10 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       );
     }
     return options.check === false ? EXIT.valid : exitCodeFor(result.valid);
+  } catch (e) {
+    // The running cluster cannot do a fault (e.g. latency without netem): refused before the workload.
+    if (e instanceof UnsupportedFaultError) throw new UsageError(e.message);
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -236,6 +303,27 @@ export function registerRun(program: Command): void {
     .option('--keys <n>', 'register: keys in use at once (default concurrency/2)', int('keys', 1))
     .option('--ops-per-key <n>', 'register: operations before a key retires', int('ops-per-key', 1))
     .option('--mix <r,w,cas>', 'register: weights of read, write, cas (default 2,1,1)')
+    .option(
+      '--nemesis <families>',
+      'faults to inject, comma-separated: partition, kill, pause, clock, loss, latency',
+    )
+    .option(
+      '--nemesis-interval <s>',
+      'mean seconds between fault starts (and mean fault length)',
+      positive,
+      DEFAULT_NEMESIS_INTERVAL_S,
+    )
+    .option(
+      '--recovery-time <s>',
+      'quiet seconds after the final heal, before the final reads',
+      nonNegative,
+      DEFAULT_RECOVERY_S,
+    )
+    .option(
+      '--partitions <shapes>',
+      `partition shapes to draw from (default all: ${PARTITION_KINDS.join(', ')})`,
+    )
+    .option('--clock-offset <s>', 'largest clock skew in seconds (default 60)', positive)
     .option('--no-check', 'record only; do not run the checkers')
     .option('--json', 'print a JSON summary line on stdout')
     .action(async (flags: RunFlags) => {
