@@ -45,10 +45,17 @@ export class Recorder {
     error?: string;
     node?: string;
   }): Op {
-    const op: Op = { index: this.index++, time: this.now(), ...event };
-    if (op.key === undefined) delete op.key;
-    if (op.error === undefined) delete op.error;
-    if (op.node === undefined || op.node === '') delete op.node;
+    const op: Op = {
+      index: this.index++,
+      time: this.now(),
+      process: event.process,
+      type: event.type,
+      f: event.f,
+      value: event.value,
+    };
+    if (event.key !== undefined) op.key = event.key;
+    if (event.error !== undefined) op.error = event.error;
+    if (event.node) op.node = event.node;
     if (op.process !== 'nemesis') {
       if (op.type === 'invoke') this.counts.invoked++;
       else this.counts[op.type]++;
