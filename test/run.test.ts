@@ -90,6 +90,8 @@ describe('faultline run flags', () => {
     reports: 'reports',
     preVote: true,
     check: true,
+    nemesisInterval: 10,
+    recoveryTime: 5,
   };
   it('maps target options and validates before anything starts', () => {
     const o = runOptionsFromFlags({ ...base, readQuorum: 1, writeQuorum: 1, seed: 9 });
