@@ -6,11 +6,12 @@ import { InputError } from '../../history/errors.js';
 import type { History, Key, Value } from '../../history/op.js';
 import { type Operation, pairOperations } from '../../history/operations.js';
 import type { Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
-import { memoBudget } from './memo.js';
+import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
 import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models.js';
-import { partitionByKey, prepare, validateOps } from './prepare.js';
-import { runInterleaved } from './schedule.js';
+import { plainOp, runOnWorker, workersAvailable } from './pool.js';
+import { type Prepared, partitionByKey, prepare, validateOps } from './prepare.js';
+import { Interleaver } from './schedule.js';
 import type { SearchOutcome } from './search.js';
 
 export interface LinearizableOptions extends ModelOptions {
@@ -22,6 +23,12 @@ export interface LinearizableOptions extends ModelOptions {
   memoLimitMb?: number;
   /** Keep checking the other keys after one is found not linearizable (default: stop). */
   allKeys?: boolean;
+  /** Worker threads to share keys with (default 1, for this 2-core machine; 0: none). */
+  workers?: number;
+  /** Keys still unfinished after this long in this thread are shared with a worker (default 200). */
+  parallelAfterMs?: number;
+  /** Tuning: search steps each key gets before the next key's turn (doubling every round). */
+  sliceSteps?: number;
 }
 
 /** An operation as the evidence shows it. */
@@ -118,7 +125,13 @@ export function resolveModel(options: LinearizableOptions | CheckOptions): Model
   return model;
 }
 
-export function opRef(model: Model, op: Operation): OpRef {
+/** What evidence needs of an operation (an Operation, or its plain copy in a worker). */
+export type EvidenceOp = Pick<
+  Operation,
+  'process' | 'f' | 'type' | 'input' | 'output' | 'callIndex' | 'returnIndex'
+>;
+
+export function opRef(model: Model, op: EvidenceOp): OpRef {
   return {
     process: op.process,
     f: op.f,
@@ -126,7 +139,7 @@ export function opRef(model: Model, op: Operation): OpRef {
     value: op.input,
     output: op.output,
     invokeIndex: op.callIndex,
-    completionIndex: op.completion ? op.returnIndex : null,
+    completionIndex: Number.isFinite(op.returnIndex) ? op.returnIndex : null,
     description: `process ${op.process} ${model.describeOp(op)}`,
   };
 }
@@ -136,7 +149,7 @@ export function evidenceFor(
   model: Model,
   key: Key | null,
   outcome: SearchOutcome,
-  ops: readonly Operation[],
+  ops: readonly EvidenceOp[],
   describeState: (s: number) => string,
 ): KeyEvidence {
   const ev: KeyEvidence = {
@@ -172,11 +185,21 @@ function summarize(r: ResultBody): string {
   return `unknown: ${why}${unk ? ` on ${keyName(unk.key).replace(/: $/, '')}` : ''}\n${scope} (${cost})`;
 }
 
-/** Checks a history (or its paired operations) for linearizability, in this thread. */
-export function checkLinearizableSync(
-  input: History | readonly Operation[],
-  options: LinearizableOptions,
-): LinearizabilityResult {
+interface Run {
+  model: Model;
+  started: number;
+  deadline: number;
+  budget: MemoBudget;
+  operations: number;
+  groups: [Key | undefined, Operation[]][];
+  prepared: Prepared<Operation>[];
+  keys: KeyVerdict[];
+  failures: KeyEvidence[];
+  cancel: Int32Array;
+  il: Interleaver;
+}
+
+function setup(input: History | readonly Operation[], options: LinearizableOptions): Run {
   const started = performance.now();
   if (!Array.isArray(input) && (input as History).realTime === false)
     throw new InputError(
@@ -189,8 +212,10 @@ export function checkLinearizableSync(
     ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
     : pairOperations(input as History);
   validateOps(model, all);
-  const deadline =
-    options.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeLimitMs;
+  const limit = options.timeLimitMs;
+  if (limit !== undefined && !(typeof limit === 'number' && limit >= 0))
+    throw new InputError('--time-limit', undefined, `must be a number of seconds ≥ 0`);
+  const deadline = limit === undefined ? Number.POSITIVE_INFINITY : started + limit;
   const budget = memoBudget((options.memoLimitMb ?? DEFAULT_MEMO_MB) * 2 ** 20);
   const groups = [...partitionByKey(all)];
   const prepared = groups.map(([, ops]) => prepare(model, ops));
@@ -202,19 +227,20 @@ export function checkLinearizableSync(
     ms: 0,
   }));
   const failures: KeyEvidence[] = [];
-  let configs = 0;
-  runInterleaved(
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const il = new Interleaver(
     prepared.map((p) => p.problem),
     {
       limits: { deadline, budget },
       allKeys: options.allKeys === true,
+      cancelled: () => Atomics.load(cancel, 0) === 1,
+      ...(options.sliceSteps === undefined ? {} : { sliceSteps: options.sliceSteps }),
       onDone(i, outcome, ms) {
         const kv = keys[i]!;
         kv.valid = outcome.valid;
         kv.configs = outcome.configs;
         kv.ms = ms;
         if (outcome.reason) kv.reason = outcome.reason;
-        configs += outcome.configs;
         if (outcome.valid !== true) {
           const { problem, ops } = prepared[i]!;
           failures.push(evidenceFor(model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)));
@@ -222,28 +248,141 @@ export function checkLinearizableSync(
       },
     },
   );
-  const partial = {
-    valid: keys.some((k) => k.valid === false)
-      ? false
-      : keys.some((k) => k.valid === 'unknown')
-        ? 'unknown'
-        : true,
-    model: model.name,
+  return {
+    model,
+    started,
+    deadline,
+    budget,
     operations: all.length,
+    groups,
+    prepared,
     keys,
     failures,
-    configs,
-    ms: performance.now() - started,
-  } as ResultBody;
-  return { ...partial, summary: summarize(partial) };
+    cancel,
+    il,
+  };
 }
 
-/** Checks a history for linearizability. */
+function result(run: Run): LinearizabilityResult {
+  const { keys } = run;
+  const body: ResultBody = {
+    valid: keys.some((k) => k.valid === false)
+      ? false
+      : keys.some((k) => k.valid === 'unknown' || k.valid === 'not-checked')
+        ? 'unknown'
+        : true,
+    model: run.model.name,
+    operations: run.operations,
+    keys,
+    failures: run.failures,
+    configs: keys.reduce((a, k) => a + k.configs, 0),
+    ms: performance.now() - run.started,
+  };
+  return { ...body, summary: summarize(body) };
+}
+
+/** Checks a history (or its paired operations) for linearizability, in this thread. */
+export function checkLinearizableSync(
+  input: History | readonly Operation[],
+  options: LinearizableOptions,
+): LinearizabilityResult {
+  const run = setup(input, options);
+  run.il.run();
+  return result(run);
+}
+
+/**
+ * Checks a history for linearizability. Keys still unfinished after `parallelAfterMs` are
+ * split with a worker thread (compiled build only; otherwise everything runs in this thread).
+ */
 export async function checkLinearizable(
   input: History | readonly Operation[],
   options: LinearizableOptions,
 ): Promise<LinearizabilityResult> {
-  return checkLinearizableSync(input, options);
+  const run = setup(input, options);
+  const { il } = run;
+  const canPool = (options.workers ?? 1) > 0 && typeof options.model === 'string' && workersAvailable();
+  if (!canPool) {
+    il.run();
+    return result(run);
+  }
+  const t0 = performance.now();
+  const after = options.parallelAfterMs ?? 200;
+  // Only keys that are still running after their first step budgets are worth a thread.
+  let lastLook = t0;
+  il.run(() => {
+    const now = performance.now();
+    if (now - t0 < after || now - lastLook < 10) return false;
+    lastLook = now;
+    return il.hard().length >= 2;
+  });
+  const rest = il.hard();
+  if (il.done || rest.length < 2) {
+    il.run();
+    return result(run);
+  }
+  // Give every other unfinished key (largest first) to a worker; keep the rest here.
+  rest.sort((a, b) => run.keys[b]!.ops - run.keys[a]!.ops);
+  const theirs = rest.filter((_, j) => j % 2 === 1);
+  il.giveAway(theirs);
+  const workerBytes = Math.max(64 * 2 ** 20, (run.budget.max - run.budget.used) / 2);
+  run.budget.max -= workerBytes;
+  const modelOptions: ModelOptions = {};
+  if (options.initial !== undefined) modelOptions.initial = options.initial;
+  if (options.nilRead !== undefined) modelOptions.nilRead = options.nilRead;
+  if (options.failedCas !== undefined) modelOptions.failedCas = options.failedCas;
+  const pending = runOnWorker({
+    model: options.model as string,
+    modelOptions,
+    indices: theirs,
+    keys: theirs.map((i) => run.keys[i]!.key),
+    groups: theirs.map((i) => run.groups[i]![1].map(plainOp)),
+    remainingMs: Number.isFinite(run.deadline) ? Math.max(0, run.deadline - performance.now()) : null,
+    memoBytes: workerBytes,
+    allKeys: options.allKeys === true,
+    sliceSteps: options.sliceSteps,
+    cancel: run.cancel.buffer as SharedArrayBuffer,
+  }).catch(() => undefined);
+  il.run();
+  if (il.stopped && !options.allKeys && run.keys.some((k) => k.valid === false))
+    Atomics.store(run.cancel, 0, 1);
+  const res = await pending;
+  if (res) {
+    for (const { index, outcome, evidence } of res.keys) {
+      const kv = run.keys[index]!;
+      kv.valid = outcome.valid;
+      kv.configs = outcome.configs;
+      kv.ms = outcome.ms;
+      if (outcome.reason) kv.reason = outcome.reason;
+      if (evidence) run.failures.push(evidence);
+    }
+  } else if (!il.stopped) {
+    // The worker could not run: check its keys here after all.
+    run.budget.max += workerBytes;
+    const again = new Interleaver(
+      theirs.map((i) => run.prepared[i]!.problem),
+      {
+        limits: { deadline: run.deadline, budget: run.budget },
+        allKeys: options.allKeys === true,
+        onDone(j, outcome, ms) {
+          const i = theirs[j]!;
+          const kv = run.keys[i]!;
+          kv.valid = outcome.valid;
+          kv.configs = outcome.configs;
+          kv.ms = ms;
+          if (outcome.reason) kv.reason = outcome.reason;
+          if (outcome.valid !== true) {
+            const { problem, ops } = run.prepared[i]!;
+            run.failures.push(
+              evidenceFor(run.model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)),
+            );
+          }
+        },
+      },
+    );
+    again.run();
+  }
+  return result(run);
 }
 
 /** The checker `faultline check --checker linearizable` runs. */
