@@ -112,9 +112,11 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
     describeState: show,
     compile(ops) {
       const values: Value[] = [null];
-      const ids = new Map<string, number>([['nil', 0]]);
+      // Numbers and strings intern by themselves (no key string to build); others by valueKey.
+      const ids = new Map<unknown, number>([['nil', 0]]);
       const id = (v: Value) => {
-        const k = valueKey(v);
+        if (v === null || v === undefined) return 0;
+        const k = typeof v === 'number' ? v : valueKey(v);
         let i = ids.get(k);
         if (i === undefined) {
           i = values.length;

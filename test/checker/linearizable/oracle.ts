@@ -104,6 +104,7 @@ export const coin: Model<number> = {
   describeState: String,
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: each workload has its own state type
 export const workloads: Record<string, Workload<any>> = {
   coin: {
     init: 0,
@@ -219,7 +220,7 @@ export const workloads: Record<string, Workload<any>> = {
       });
       return { state: next, output: out };
     },
-    corrupt: (_f, input, o, r) =>
+    corrupt: (_f, _input, o, r) =>
       (o as Value[][]).map(([f, k, v]) =>
         f === 'read' && r.chance(0.7) ? ['read', k!, r.pick(small)] : [f!, k!, v!],
       ),
@@ -232,6 +233,7 @@ export const workloads: Record<string, Workload<any>> = {
  * one output. Some operations end info (taking effect or not), some fail, some stay open.
  */
 export function randomHistory(
+  // biome-ignore lint/suspicious/noExplicitAny: any workload's state
   w: Workload<any>,
   r: Rng,
   maxOps: number,
