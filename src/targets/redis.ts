@@ -30,10 +30,18 @@ const serverCommand = (extra: string[]) => [
   'yes',
   '--appendfsync',
   'everysec',
+  // Replicas sync at once (the default waits 5 s for more replicas to share a diskless sync).
+  '--repl-diskless-sync-delay',
+  '0',
   ...extra,
 ];
 
-function sentinelSidecar(primary: string, quorum: number, downAfterMs: number): string {
+function sentinelSidecar(
+  primary: string,
+  replicas: readonly string[],
+  quorum: number,
+  downAfterMs: number,
+): string {
   const conf = [
     `port ${SENTINEL_PORT}`,
     'protected-mode no',
@@ -42,6 +50,9 @@ function sentinelSidecar(primary: string, quorum: number, downAfterMs: number): 
     `sentinel down-after-milliseconds ${SENTINEL_MASTER} ${downAfterMs}`,
     `sentinel failover-timeout ${SENTINEL_MASTER} 10000`,
     `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
+    // Known from the start: otherwise a sentinel learns replicas from the primary's INFO,
+    // every 10 s, and a primary lost before that cannot be failed over.
+    ...replicas.map((r) => `sentinel known-replica ${SENTINEL_MASTER} ${r} ${REDIS_PORT}`),
   ].join('\\n');
   // Written once: sentinel rewrites its own file as it learns the topology.
   return `[ -e /data/sentinel.conf ] || printf '${conf}\\n' > /data/sentinel.conf; exec /usr/bin/redis-sentinel /data/sentinel.conf`;
@@ -76,7 +87,9 @@ export const redisTarget: Target = {
         role: isPrimary ? 'primary' : 'replica',
         ports,
         command: serverCommand(isPrimary ? [] : ['--replicaof', primary, String(REDIS_PORT)]),
-        ...(topology === 'sentinel' ? { sidecar: sentinelSidecar(primary, quorum, downAfterMs) } : {}),
+        ...(topology === 'sentinel'
+          ? { sidecar: sentinelSidecar(primary, hosts.slice(1), quorum, downAfterMs) }
+          : {}),
       };
     });
     return {
@@ -105,13 +118,26 @@ export const redisTarget: Target = {
         }
         return true;
       },
-      // Sentinels must have found each other (hello messages) before failover can work.
+      // Every sentinel must know the primary, its replicas and the other sentinels (found by
+      // hello messages) before a failover can work.
       clusterReady:
         topology === 'sentinel'
-          ? (all) =>
-              respProbe(all[0]!.host, SENTINEL_PORT, ['SENTINEL', 'CKQUORUM', SENTINEL_MASTER], (r) =>
-                r.includes(`${all.length} usable`),
-              )
+          ? async (all) => {
+              const checks = await Promise.all(
+                all.map((n) =>
+                  respProbe(n.host, SENTINEL_PORT, ['SENTINEL', 'MASTER', SENTINEL_MASTER], (r) => {
+                    const f = r.split('\r\n');
+                    const field = (name: string) => f[f.indexOf(name) + 2];
+                    return (
+                      field('num-slaves') === String(all.length - 1) &&
+                      field('num-other-sentinels') === String(all.length - 1) &&
+                      field('flags') === 'master'
+                    );
+                  }),
+                ),
+              );
+              return checks.every(Boolean);
+            }
           : undefined,
     };
   },
