@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probe } from '../src/clients/http.js';
 import { clientFor } from '../src/clients/index.js';
 import type { Cluster } from '../src/runtime/cluster.js';
+import { cleanDocker, listFaultlineResources } from '../src/runtime/docker/clean.js';
 import { createDockerCluster, newRunId } from '../src/runtime/docker/cluster.js';
 import { docker, engineStatus, LABEL_RUN } from '../src/runtime/docker/engine.js';
 import { targetByName } from '../src/targets/index.js';
@@ -74,6 +75,20 @@ describe.skipIf(!engine.ok)('targets in Docker', () => {
       await cluster.destroy(); // idempotent
     });
   }
+
+  it('faultline clean removes what a crashed run left (its run only)', async () => {
+    const left = await up('redis', 'single');
+    const other = await up('redis', 'single');
+    expect((await listFaultlineResources(left.runId)).containers).toEqual([`faultline-${left.runId}-n1`]);
+    const removed = await cleanDocker(left.runId);
+    expect(removed).toEqual({
+      containers: [`faultline-${left.runId}-n1`],
+      networks: [`faultline-${left.runId}`],
+    });
+    expect(await leftovers(left.runId)).toBe(0);
+    expect(await leftovers(other.runId)).toBe(2);
+    await other.destroy();
+  });
 
   it('etcd: kill/start in place, partition, pause, loss; clock refused by name', async () => {
     const cluster = await up('etcd', 'cluster');

@@ -19,7 +19,7 @@ export function registerClean(program: Command): void {
         process.exitCode = EXIT.crash;
         return;
       }
-      const r = flags.dryRun ? await listFaultlineResources() : await cleanDocker(flags.run);
+      const r = flags.dryRun ? await listFaultlineResources(flags.run) : await cleanDocker(flags.run);
       const verb = flags.dryRun ? 'would remove' : 'removed';
       process.stdout.write(
         `${verb} ${r.containers.length} container(s)${r.containers.length ? `: ${r.containers.join(' ')}` : ''}\n` +

@@ -22,9 +22,10 @@ export async function cleanDocker(runId?: string): Promise<CleanResult> {
 }
 
 /** What faultline has running now, by run id (for `faultline clean --dry-run`). */
-export async function listFaultlineResources(): Promise<CleanResult> {
-  const containers = await docker().listContainers({ all: true, filters: { label: [LABEL_APP] } });
-  const networks = await docker().listNetworks({ filters: { label: [LABEL_APP] } });
+export async function listFaultlineResources(runId?: string): Promise<CleanResult> {
+  const label = runId ? `${LABEL_RUN}=${runId}` : LABEL_APP;
+  const containers = await docker().listContainers({ all: true, filters: { label: [label] } });
+  const networks = await docker().listNetworks({ filters: { label: [label] } });
   return {
     containers: containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')),
     networks: networks.map((n) => n.Name),
