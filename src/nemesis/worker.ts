@@ -3,6 +3,7 @@
  * in the history (process "nemesis", type info), and always ends with the final heal — at
  * the schedule's end, when the phase is cut short (the signal), or when something throws.
  */
+import { setMaxListeners } from 'node:events';
 import { match } from 'ts-pattern';
 import type { Value } from '../history/op.js';
 import type { Cluster, Grudge } from '../runtime/cluster.js';
@@ -130,7 +131,7 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
     const event = startEvent(id, fault, target.nodes, target.grudge);
     record(event, t, errors);
     emit(
-      `nemesis: ${describeFault(fault)} → ${target.nodes.join(',') || '-'}${errors.length ? ` (${errors.join('; ')})` : ''}`,
+      `nemesis: ${describeFault(fault)} → ${target.grudge ? JSON.stringify(target.grudge) : target.nodes.join(',') || '-'}${errors.length ? ` (${errors.join('; ')})` : ''}`,
     );
   };
 
@@ -161,6 +162,8 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
     );
   };
 
+  // The runner's workers wait on the same signal: one more listener is not a leak.
+  if (o.signal) setMaxListeners(0, o.signal);
   const t0 = performance.now();
   try {
     for (const entry of schedule.entries as ScheduleEntry[]) {
