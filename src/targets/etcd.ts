@@ -3,7 +3,7 @@
  * spread over them. Pre-vote is on by default (a partitioned node coming back does not force
  * an election); `preVote: false` turns it off.
  */
-import { probe } from '../clients/http.js';
+import { httpCall, probe } from '../clients/http.js';
 import type { Deployment, Target, TargetOptions } from './types.js';
 
 export const ETCD_CLIENT_PORT = 2379;
@@ -54,6 +54,16 @@ export const etcdTarget: Target = {
           'etcd is a Go program: it reads the clock through the vDSO, which libfaketime cannot intercept, so clock skew would have no effect',
       },
       info: { preVote, serializableReads: options.serializable === true },
+      version: async (node) => {
+        const r = await httpCall(
+          undefined,
+          'GET',
+          `http://${node.host}:${node.ports.client}/version`,
+          undefined,
+          1000,
+        );
+        return (JSON.parse(r.body) as { etcdserver?: string }).etcdserver ?? 'unknown';
+      },
       // /health answers true only when the member sees a leader (and the cluster has quorum).
       ready: (node) =>
         probe(`http://${node.host}:${node.ports.client}/health`, 1000, (b) => /"health":\s*"true"/.test(b)),

@@ -109,6 +109,7 @@ export const kvstoreTarget: Target = {
       mounts: [mount],
       unsupported: {},
       info: { n, r, w, readRepair, replicationDelayMs },
+      version: async () => `faultline kvstore (node ${process.version})`,
       ready: (node) => probe(`http://${node.host}:${node.ports.client}/health`),
     };
   },

@@ -6,7 +6,7 @@
  *              failover, clients following the current primary through the sentinels.
  * Persistence: AOF with fsync every second (what a restarted node keeps after a kill).
  */
-import { respProbe } from '../clients/resp.js';
+import { respCommand, respProbe } from '../clients/resp.js';
 import type { ClusterNode } from '../runtime/cluster.js';
 import type { Deployment, NodeSpec, Target, TargetOptions } from './types.js';
 
@@ -105,6 +105,9 @@ export const redisTarget: Target = {
         primary: 'n1',
         ...(topology === 'sentinel' ? { sentinel: { master: SENTINEL_MASTER, quorum, downAfterMs } } : {}),
       },
+      version: async (node) =>
+        /redis_version:([^\r\n]+)/.exec(await respCommand(node.host, REDIS_PORT, ['INFO', 'server']))?.[1] ??
+        'unknown',
       ready: async (node) => {
         if (!(await pong(node))) return false;
         if (node.role === 'replica') {

@@ -41,6 +41,8 @@ export interface Deployment {
   info: Record<string, unknown>;
   /** Whether a node answers as a ready member of the cluster. */
   ready(node: ClusterNode): Promise<boolean>;
+  /** The database's version as a node reports it (for run.json). */
+  version?(node: ClusterNode): Promise<string>;
   /** Checks the whole cluster once every node is ready (e.g. a leader exists). */
   clusterReady?(nodes: readonly ClusterNode[]): Promise<boolean>;
 }

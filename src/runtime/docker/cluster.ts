@@ -444,6 +444,9 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
 
     await waitReady(cluster, deployment, options.readyTimeoutMs ?? 60_000, () => destroyed);
     await latencyProbe;
+    const first = cluster.nodes[0];
+    const dbVersion =
+      first && deployment.version ? await deployment.version(first).catch(() => undefined) : undefined;
     Object.assign(cluster.info, {
       runtime: 'docker',
       engine: engine.version,
@@ -452,6 +455,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
       network: netName,
       nodes: cluster.nodes.map((n) => ({ ...n })),
       ...deployment.info,
+      versions: { [target.name]: dbVersion ?? 'unknown' },
     });
     emit(`cluster ready: ${cluster.nodes.map((n) => `${n.name}=${n.host}`).join(' ')}`);
     return cluster;
