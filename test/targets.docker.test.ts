@@ -2,6 +2,7 @@
  * Each target up in real containers, healthy, usable, and torn down leaving nothing; the
  * runtime's faults on real nodes. Skips (saying why) only when no Docker engine answers.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probe } from '../src/clients/http.js';
 import { clientFor } from '../src/clients/index.js';
@@ -75,6 +76,57 @@ describe.skipIf(!engine.ok)('targets in Docker', () => {
       await cluster.destroy(); // idempotent
     });
   }
+
+  it('a user-named image runs as is: kill/start as container restarts, network faults refused', async () => {
+    // Stand-in for an official image: redis-server and its libraries on a bare root (no /usr mount).
+    const image = 'faultline-test-custom-redis:1';
+    const build = spawnSync(
+      'bash',
+      [
+        '-euc',
+        `d=$(mktemp -d); mkdir -p $d/usr/local/bin $d/data $d/tmp; cp -L /usr/bin/redis-server $d/usr/local/bin/
+         for lib in $(ldd /usr/bin/redis-server | grep -o '/[^ ]*'); do mkdir -p $d$(dirname $lib); cp -L $lib $d$lib; done
+         tar -C $d -c . | docker import - ${image} >/dev/null; rm -rf $d`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(build.stderr).toBe('');
+    try {
+      const custom = await createDockerCluster({
+        target: targetByName('redis'),
+        targetOptions: { runId: newRunId(), topology: 'single' },
+        image,
+      });
+      created.push(custom);
+      expect(custom.info.image).toBe(image);
+      expect(custom.faults.partition).toMatchObject({
+        supported: false,
+        reason: expect.stringMatching(/faultline-base/),
+      });
+      expect(custom.faults.kill).toEqual({ supported: true });
+      const client = await clientFor('redis')(custom, 0, { timeoutMs: 1000 });
+      expect(await client.invoke({ f: 'write', key: 'c', value: 1 })).toMatchObject({ type: 'ok' });
+      await custom.kill('n1');
+      expect(await custom.ready('n1')).toBe(false);
+      await custom.start('n1');
+      await eventually('redis back after a container restart', () => custom.ready('n1'));
+      await client.close();
+      await custom.destroy();
+      expect(await leftovers(custom.runId)).toBe(0);
+      await expect(
+        createDockerCluster({
+          target: targetByName('redis'),
+          targetOptions: { runId: newRunId(), topology: 'sentinel' },
+          image,
+        }),
+      ).rejects.toThrow(/needs the faultline-base image/);
+    } finally {
+      await docker()
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  });
 
   it('faultline clean removes what a crashed run left (its run only)', async () => {
     const left = await up('redis', 'single');

@@ -366,6 +366,14 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     const preload = FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p));
     if (options.logDir) mkdirSync(options.logDir, { recursive: true });
 
+    if (!hostUsr) {
+      const needs = deployment.nodes.find((n) => n.sidecar || deployment!.mounts.length > 0);
+      if (needs) {
+        throw new Error(
+          `${target.name} ${topology} needs the faultline-base image (${needs.sidecar ? 'a sidecar process' : "faultline's own code"}); --image cannot replace it`,
+        );
+      }
+    }
     for (const spec of deployment.nodes) {
       const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
       if (spec.sidecar) env.push(`FAULTLINE_SIDECAR=${spec.sidecar}`);
@@ -377,7 +385,10 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
         name: `${netName}-${spec.name}`,
         Hostname: spec.name,
         Image: image,
-        Cmd: hostUsr ? supervisedCommand(spec.command) : spec.command,
+        // A user's image has its own layout: find the program on its PATH.
+        Cmd: hostUsr
+          ? supervisedCommand(spec.command)
+          : [spec.command[0]!.split('/').pop()!, ...spec.command.slice(1)],
         Env: env,
         Labels: { ...labels, 'faultline.node': spec.name, 'faultline.target': target.name },
         WorkingDir: '/data',
