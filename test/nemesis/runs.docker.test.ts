@@ -19,7 +19,7 @@ import { nemesisIntervals } from '../../src/nemesis/record.js';
 import type { Fault, NemesisInterval, Schedule } from '../../src/nemesis/types.js';
 import { runNemesis } from '../../src/nemesis/worker.js';
 import { type RunOptions, type RunResult, run } from '../../src/runner/run.js';
-import type { Cluster } from '../../src/runtime/cluster.js';
+import { type Cluster, UnsupportedFaultError } from '../../src/runtime/cluster.js';
 import { execIn } from '../../src/runtime/docker/cluster.js';
 import { docker, engineStatus, LABEL_RUN } from '../../src/runtime/docker/engine.js';
 import { completedOps, lostWrites, outcomesAround } from './evidence.js';
@@ -237,6 +237,35 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
     expect(lost.filter((l) => l.node === 'n1').length).toBeGreaterThan(0);
     expect(r.valid).toBe(false);
   }, 150_000);
+
+  it('latency: runs where the kernel has netem; elsewhere refused before any client, saying why', async () => {
+    const runId = `nemesis-latency-${process.pid}`;
+    let outcome: RunResult | Error;
+    try {
+      outcome = await nemesisRun({
+        target: 'kvstore',
+        runId,
+        timeLimitS: 4,
+        rate: 100,
+        plan: { families: ['latency'], intervalS: 1, recoveryS: 0 },
+      });
+    } catch (e) {
+      outcome = e as Error;
+    }
+    expect(await leftovers(runId)).toBe(0);
+    if (outcome instanceof Error) {
+      log('latency', outcome.message);
+      expect(outcome).toBeInstanceOf(UnsupportedFaultError);
+      expect(outcome.message).toMatch(/fault "latency" is not supported: .*netem/);
+      const history = await readHistoryFile(join(reports, runId, 'history.jsonl'), { format: 'jsonl' });
+      expect(history.ops).toHaveLength(0);
+      const meta = JSON.parse(readFileSync(join(reports, runId, 'run.json'), 'utf8'));
+      expect(meta.status).toBe('crashed');
+    } else {
+      const { intervals } = await load(outcome);
+      expect(intervals.every((i) => i.kind === 'latency')).toBe(true);
+    }
+  }, 90_000);
 
   describe('a run interrupted mid-fault leaves nothing broken', () => {
     /** What one node looks like from inside: packet filter, freezer, clock, database. */

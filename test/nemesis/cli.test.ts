@@ -1,0 +1,93 @@
+/**
+ * `faultline run --nemesis ...` as a user types it: bad or impossible nemeses are refused
+ * before anything starts (exit 254, saying why); a real short run records the faults.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { engineStatus } from '../../src/runtime/docker/engine.js';
+import { faultline } from '../cli/cli.js';
+
+describe('faultline run --nemesis: refused before the run', () => {
+  it('clock skew on etcd: Go reads the clock through the vDSO', async () => {
+    const r = await faultline('run', '--target', 'etcd', '--nemesis', 'partition,clock', '--time-limit', '5');
+    expect(r.code).toBe(254);
+    expect(r.stderr).toMatch(/fault "clock" is not supported: etcd: .*vDSO/);
+    expect(r.stderr).not.toMatch(/started|cluster ready/);
+  });
+
+  it('unknown families and shapes, and shapes without a nemesis', async () => {
+    const flood = await faultline('run', '--target', 'kvstore', '--nemesis', 'partition,flood');
+    expect(flood.code).toBe(254);
+    expect(flood.stderr).toMatch(
+      /unknown fault family "flood" \(known: partition, kill, pause, clock, loss, latency\)/,
+    );
+    const shape = await faultline(
+      'run',
+      '--target',
+      'kvstore',
+      '--nemesis',
+      'partition',
+      '--partitions',
+      'halves,moat',
+    );
+    expect(shape.code).toBe(254);
+    expect(shape.stderr).toMatch(/unknown shape "moat"/);
+    const alone = await faultline('run', '--target', 'kvstore', '--partitions', 'halves');
+    expect(alone.code).toBe(254);
+    expect(alone.stderr).toMatch(/need --nemesis/);
+  });
+});
+
+const engine = await engineStatus();
+if (!engine.ok) console.warn(`SKIPPING the Docker part of the nemesis CLI tests: ${engine.reason}`);
+
+describe.skipIf(!engine.ok)('faultline run --nemesis on a real cluster', () => {
+  it('records the faults in the history, run.json and results.json', async () => {
+    const r = await faultline(
+      'run',
+      '--target',
+      'etcd',
+      '--nemesis',
+      'partition,kill',
+      '--nemesis-interval',
+      '2',
+      '--time-limit',
+      '8',
+      '--recovery-time',
+      '1',
+      '--rate',
+      '200',
+      '--seed',
+      '3',
+      '--reports',
+      mkdtempSync(join(tmpdir(), 'faultline-nemesis-cli-')),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const { dir } = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(r.stderr).toMatch(/nemesis: partition,kill every ~2 s: \d+ fault\(s\) scheduled/);
+    expect(r.stderr).toMatch(/final heal done/);
+    const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(meta.options.nemesis).toMatchObject({
+      families: ['partition', 'kill'],
+      intervalS: 2,
+      recoveryS: 1,
+    });
+    expect(meta.options.nemesis.packetFaults).toMatch(/loss: available/);
+    expect(meta.options.nemesis.summary.heal.healed).toBe(true);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(results.nemesis.length).toBeGreaterThan(0);
+    for (const i of results.nemesis) {
+      expect(['partition', 'kill']).toContain(i.kind);
+      expect(i.end).toBeGreaterThan(i.start);
+    }
+    const events = readFileSync(join(dir, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.process === 'nemesis');
+    expect(events.at(-1)).toMatchObject({ type: 'info', f: 'heal', value: { final: true } });
+  }, 90_000);
+});
