@@ -29,6 +29,8 @@ export interface LinearizableOptions extends ModelOptions {
   parallelAfterMs?: number;
   /** Tuning: search steps each key gets before the next key's turn (doubling every round). */
   sliceSteps?: number;
+  /** Tuning: keys with more operations than this are searched with a fingerprint memo first. */
+  fingerprintAbove?: number;
 }
 
 /** An operation as the evidence shows it. */
@@ -231,7 +233,11 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
   const il = new Interleaver(
     prepared.map((p) => p.problem),
     {
-      limits: { deadline, budget },
+      limits: {
+        deadline,
+        budget,
+        ...(options.fingerprintAbove === undefined ? {} : { fingerprintAbove: options.fingerprintAbove }),
+      },
       allKeys: options.allKeys === true,
       cancelled: () => Atomics.load(cancel, 0) === 1,
       ...(options.sliceSteps === undefined ? {} : { sliceSteps: options.sliceSteps }),

@@ -40,6 +40,12 @@ export interface Model<S = unknown> {
    * dominance, and the main reason register histories are cheap.
    */
   readOnly?(op: ModelOp): boolean;
+  /**
+   * Optionally drops, from one sub-history's kept operations, info operations that provably
+   * cannot matter (e.g. a pending write of a value nobody ever observes). Must be sound: the
+   * verdict with and without them is the same.
+   */
+  prune?<T extends ModelOp>(ops: readonly T[]): T[];
   /** A reason the model cannot interpret this operation, or undefined when it can. */
   validate?(op: ModelOp): string | undefined;
   describeOp(op: ModelOp): string;

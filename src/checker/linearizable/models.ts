@@ -108,6 +108,26 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
       if (op.type === 'fail') return failedCas === 'mismatch' ? (matches ? [] : [state]) : [state];
       return matches ? [to] : [state];
     },
+    // An info write or cas whose new value nobody observes (no read returns it, no cas expects
+    // it) is dominated by never happening: from that value only a write can lead anywhere, and
+    // a write leads to the same state from anywhere. Not with failed cas as mismatches, which
+    // such a value would satisfy.
+    prune(ops) {
+      const observed = new Set<unknown>();
+      const k = (v: Value) => (typeof v === 'number' ? v : valueKey(v));
+      for (const op of ops) {
+        if (op.f === 'read' && op.type === 'ok') observed.add(k(op.output));
+        else if (op.f === 'cas') {
+          if (op.type === 'fail') return [...ops];
+          observed.add(k(casArgs(op)[0]));
+        }
+      }
+      return ops.filter((op) => {
+        if (op.type !== 'info') return true;
+        const written = op.f === 'write' ? arg(op) : op.f === 'cas' ? casArgs(op)[1] : undefined;
+        return written === undefined || observed.has(k(written));
+      });
+    },
     describeOp: describe,
     describeState: show,
     compile(ops) {

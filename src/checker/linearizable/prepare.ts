@@ -48,7 +48,8 @@ export function prepare<T extends ModelOp & { callIndex: number; returnIndex: nu
   model: Model,
   all: readonly T[],
 ): Prepared<T> {
-  const ops = all.filter((op) => !isIgnored(model, op));
+  const kept = all.filter((op) => !isIgnored(model, op));
+  const ops = model.prune ? model.prune(kept) : kept;
   const n = ops.length;
   const call = new Float64Array(n);
   const ret = new Float64Array(n);

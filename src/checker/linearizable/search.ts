@@ -44,6 +44,8 @@ export interface SearchLimits {
   deadline: number;
   /** Memory for memoization, shared by every search that holds a table at the same time. */
   budget: MemoBudget;
+  /** Sub-histories longer than this start with a fingerprint memo (default FINGERPRINT_ABOVE). */
+  fingerprintAbove?: number;
 }
 
 export interface PartialLinearization {
@@ -70,9 +72,9 @@ export interface SearchOutcome {
 const MAX_LONGEST = 3;
 
 /** A fixed-seed xorshift, so runs are reproducible. */
-function zobrist(n: number): Uint32Array {
+function zobrist(n: number, seed: number): Uint32Array {
   const z = new Uint32Array(n);
-  let x = 0x2545f491;
+  let x = seed;
   for (let i = 0; i < n; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
@@ -91,10 +93,63 @@ export interface Search {
 
 /** Runs a search to the end. */
 export function search(p: Problem, limits: SearchLimits): SearchOutcome {
-  return createSearch(p, limits).run(Number.POSITIVE_INFINITY)!;
+  const s = createSearch(p, limits);
+  for (;;) {
+    const o = s.run(Number.POSITIVE_INFINITY);
+    if (o) return o;
+  }
 }
 
+/** Above this many operations a sub-history is first searched with fingerprints only. */
+export const FINGERPRINT_ABOVE = 4096;
+
+/**
+ * A search of one sub-history. Long ones start with a fingerprint memo (16 bytes a
+ * configuration instead of n/8); a linearization found that way is verified and is a proof,
+ * while a refutation is re-checked with the exact memo, so no verdict rests on a hash.
+ */
 export function createSearch(p: Problem, limits: SearchLimits): Search {
+  let exact = p.n <= (limits.fingerprintAbove ?? FINGERPRINT_ABOVE);
+  let inner = createSearchMode(p, limits, exact);
+  return {
+    run(steps) {
+      const o = inner.run(steps);
+      if (o === undefined || exact) return o;
+      if (o.valid === true && o.linearization && verify(p, o.linearization)) return o;
+      if (o.valid === 'unknown') return o;
+      inner.dispose();
+      exact = true;
+      inner = createSearchMode(p, limits, true);
+      return undefined;
+    },
+    dispose: () => inner.dispose(),
+  };
+}
+
+/** Checks a linearization independently: every ok op once, real-time order, legal steps. */
+export function verify(p: Problem, lin: PartialLinearization): boolean {
+  const { n, call, ret, info, kernel } = p;
+  const seen = new Uint8Array(n);
+  let maxCall = Number.NEGATIVE_INFINITY;
+  let state = -1;
+  for (let i = 0; i < lin.ops.length; i++) {
+    const x = lin.ops[i]!;
+    if (x < 0 || x >= n || seen[x] === 1) return false;
+    seen[x] = 1;
+    // No operation placed earlier may have been called after this one returned.
+    if (ret[x]! < maxCall) return false;
+    if (call[x]! > maxCall) maxCall = call[x]!;
+    const next = lin.states[i]!;
+    if (i === 0) {
+      if (!kernel.initial.some((s0) => kernel.stepN(s0, x).includes(next))) return false;
+    } else if (!kernel.stepN(state, x).includes(next)) return false;
+    state = next;
+  }
+  for (let x = 0; x < n; x++) if (info[x] === 0 && seen[x] === 0) return false;
+  return true;
+}
+
+function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Search {
   const { n, call, ret, info, twin, readOnly, kernel } = p;
   const HEAD = 2 * n;
   const next = new Int32Array(2 * n + 1);
@@ -137,8 +192,9 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
 
   const words = Math.max(1, (n + 31) >>> 5);
   const bits = new Uint32Array(words);
-  const zob = zobrist(n);
-  const memo = new Memo(words, limits.budget);
+  const zob = zobrist(n, 0x2545f491);
+  const zob2 = exact ? zob : zobrist(n, 0x6b43a9b5);
+  const memo = new Memo(words, limits.budget, exact);
   const stackOp = new Int32Array(n + 1);
   const stackPrev = new Int32Array(n + 1);
   const stackAlt = new Int32Array(n + 1);
@@ -148,12 +204,12 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
   const timed = limits.deadline !== Number.POSITIVE_INFINITY;
 
   let hash = 0;
+  let hash2 = 0;
   let sp = 0;
   let steps = 0;
 
   // Evidence: the deepest configurations reached.
   let bestDepth = -1;
-  const longest: PartialLinearization[] = [];
   let stuck: number | undefined;
   let concurrent: number[] | undefined;
   let stuckDepth = -1;
@@ -167,13 +223,33 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
     }
     return { ops, states };
   };
+  // The deepest partial linearization, kept incrementally: only the part of the stack that
+  // changed since the last copy is copied again (low = the lowest depth popped to since).
+  const bestOps = new Int32Array(n + 1);
+  const bestStates = new Int32Array(n + 1);
+  let low = 0;
+  const extra: PartialLinearization[] = [];
   const noteDepth = (s: number) => {
     if (sp > bestDepth) {
+      for (let i = Math.max(0, Math.min(low, bestDepth) - 1); i < sp; i++) {
+        bestOps[i] = stackOp[i]!;
+        bestStates[i] = i + 1 < sp ? stackPrev[i + 1]! : s;
+      }
       bestDepth = sp;
-      longest.length = 0;
-      longest.push(snapshot(s));
-    } else if (sp === bestDepth && longest.length < MAX_LONGEST) longest.push(snapshot(s));
+      low = sp;
+      extra.length = 0;
+    } else if (sp === bestDepth && extra.length < MAX_LONGEST - 1 && sp <= 2000) extra.push(snapshot(s));
   };
+  const longestNow = (): PartialLinearization[] =>
+    bestDepth < 0
+      ? []
+      : [
+          {
+            ops: Array.from(bestOps.subarray(0, bestDepth)),
+            states: Array.from(bestStates.subarray(0, bestDepth)),
+          },
+          ...extra,
+        ];
   const noteStuck = (deadlineEntry: number, deadline: number) => {
     if (sp <= stuckDepth) return;
     stuckDepth = sp;
@@ -187,7 +263,7 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
     valid: 'unknown',
     reason,
     configs: memo.size,
-    longest,
+    longest: longestNow(),
     ...(stuck === undefined ? {} : { stuck, concurrent }),
   });
 
@@ -235,11 +311,12 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
       const ns = kernel.step1(s, x);
       if (ns < 0 || (isInfo && ns === s)) return -1;
       bits[w]! |= m;
-      if (!memo.add(bits, ns, (hash ^ zob[x]!) >>> 0)) {
+      if (!memo.add(bits, ns, (hash ^ zob[x]!) >>> 0, (hash2 ^ zob2[x]!) >>> 0)) {
         bits[w]! &= ~m;
         return -1;
       }
       hash = (hash ^ zob[x]!) >>> 0;
+      hash2 = (hash2 ^ zob2[x]!) >>> 0;
       stackOp[sp] = x;
       stackPrev[sp] = s;
       stackAlt[sp] = 0;
@@ -254,11 +331,12 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
       const ns = alts[a]!;
       if (isInfo && ns === s) continue;
       bits[w]! |= m;
-      if (!memo.add(bits, ns, (hash ^ zob[x]!) >>> 0)) {
+      if (!memo.add(bits, ns, (hash ^ zob[x]!) >>> 0, (hash2 ^ zob2[x]!) >>> 0)) {
         bits[w]! &= ~m;
         continue;
       }
       hash = (hash ^ zob[x]!) >>> 0;
+      hash2 = (hash2 ^ zob2[x]!) >>> 0;
       stackOp[sp] = x;
       stackPrev[sp] = s;
       stackAlt[sp] = a;
@@ -280,7 +358,7 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
   let alt = 0;
   let fresh = true;
   let finished: SearchOutcome | undefined =
-    kernel.initial.length === 0 ? { valid: n === 0, configs: 0, longest } : undefined;
+    kernel.initial.length === 0 ? { valid: n === 0, configs: 0, longest: [] } : undefined;
 
   const finish = (o: SearchOutcome) => {
     finished = o;
@@ -339,8 +417,9 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
           if (r === -2) dead = true;
           else if (r >= 0) {
             bits[r >>> 5]! |= 1 << (r & 31);
-            if (memo.add(bits, s, (hash ^ zob[r]!) >>> 0)) {
+            if (memo.add(bits, s, (hash ^ zob[r]!) >>> 0, (hash2 ^ zob2[r]!) >>> 0)) {
               hash = (hash ^ zob[r]!) >>> 0;
+              hash2 = (hash2 ^ zob2[r]!) >>> 0;
               stackOp[sp] = r;
               stackPrev[sp] = s;
               stackAlt[sp] = 0;
@@ -398,6 +477,8 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
           unlift(x);
           bits[x >>> 5]! &= ~(1 << (x & 31));
           hash = (hash ^ zob[x]!) >>> 0;
+          hash2 = (hash2 ^ zob2[x]!) >>> 0;
+          if (sp < low) low = sp;
           if (stackForced[sp] === 0) break;
           x = -1;
         }
@@ -408,7 +489,7 @@ export function createSearch(p: Problem, limits: SearchLimits): Search {
             return finish({
               valid: false,
               configs: memo.size,
-              longest,
+              longest: longestNow(),
               ...(stuck === undefined ? {} : { stuck, concurrent }),
             });
           s = kernel.initial[root]!;

@@ -75,6 +75,8 @@ describe('linearizable agrees with a brute-force oracle', () => {
           const got = checkLinearizableSync(ops, c.options).valid;
           tally[expected ? 'true' : 'false']++;
           expect(got).toBe(expected);
+          // The fingerprint memo (used for long keys) must agree as well.
+          expect(checkLinearizableSync(ops, { ...c.options, fingerprintAbove: 0 }).valid).toBe(expected);
         }),
         { numRuns: 2000 },
       );
