@@ -13,11 +13,11 @@ export interface ScheduleOptions {
   onDone?: (index: number, outcome: SearchOutcome, ms: number) => void;
   /** Polled between slices: true to stop now (another thread found a refutation). */
   cancelled?: () => boolean;
-  /** Steps of the first slice of each key (doubling afterwards); default 16384. */
+  /** Steps of the first slice of each key (doubling afterwards); default 2048. */
   sliceSteps?: number;
 }
 
-const FIRST_BUDGET = 1 << 14;
+const FIRST_BUDGET = 1 << 11;
 
 export class Interleaver {
   readonly outcomes: (SearchOutcome | undefined)[];
