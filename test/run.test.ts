@@ -4,6 +4,7 @@ import type { ClientOp } from '../src/clients/types.js';
 import type { Op } from '../src/history/op.js';
 import { Recorder } from '../src/runner/recorder.js';
 import { createRng } from '../src/runner/rng.js';
+import { invoke } from '../src/runner/run.js';
 import { parseMix, registerGenerator } from '../workloads/register.js';
 
 describe('seeded randomness', () => {
@@ -106,5 +107,39 @@ describe('faultline run flags', () => {
     expect(runOptionsFromFlags({ ...base, target: 'etcd', serializable: true }).clientOptions).toEqual({
       serializable: true,
     });
+  });
+});
+
+describe('one operation through the runner', () => {
+  it('records invoke and completion; a client that never answers gets info after a hard limit', async () => {
+    const written: Op[] = [];
+    const rec = new Recorder({ write: (op) => written.push(op) });
+    const ok = await invoke(
+      rec,
+      {
+        node: 'n1',
+        boundedByTimeout: true,
+        invoke: async () => ({ type: 'ok', value: 4 }),
+        close: async () => {},
+      },
+      3,
+      { f: 'read', key: 1, value: null },
+      100,
+    );
+    expect(ok).toEqual({ type: 'ok', value: 4 });
+    const hung = await invoke(
+      rec,
+      { node: 'n2', invoke: () => new Promise(() => {}), close: async () => {} },
+      4,
+      { f: 'write', key: 1, value: 9 },
+      1,
+    );
+    expect(hung).toMatchObject({ type: 'info', error: 'timeout' });
+    expect(written.map((o) => [o.process, o.type, o.f, o.value, o.node])).toEqual([
+      [3, 'invoke', 'read', null, 'n1'],
+      [3, 'ok', 'read', 4, 'n1'],
+      [4, 'invoke', 'write', 9, 'n2'],
+      [4, 'info', 'write', 9, 'n2'],
+    ]);
   });
 });

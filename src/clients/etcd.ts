@@ -71,6 +71,7 @@ export function etcdClient(
 
   return {
     node: node.name,
+    boundedByTimeout: true,
     async invoke(op) {
       try {
         return await run(op);

@@ -58,6 +58,7 @@ export function httpKvClient(node: ClusterNode, options: { timeoutMs: number }):
 
   return {
     node: node.name,
+    boundedByTimeout: true,
     async invoke(op) {
       try {
         return await run(op);

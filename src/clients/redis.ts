@@ -71,6 +71,8 @@ export function redisClient(redis: Redis, nodeOf: (address: string | undefined) 
     get node() {
       return node;
     },
+    // ioredis: commandTimeout bounds a sent command; an unsent one fails at once (no offline queue).
+    boundedByTimeout: true,
     async invoke(op) {
       node = nodeOf(r.stream?.remoteAddress) || node;
       try {

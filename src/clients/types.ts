@@ -27,6 +27,11 @@ export interface Client {
   readonly node: string;
   invoke(op: ClientOp): Promise<Completion>;
   close(): Promise<void>;
+  /**
+   * True when `invoke` always resolves within its timeout by itself (faultline's clients do);
+   * otherwise the runner adds a hard limit around every call.
+   */
+  readonly boundedByTimeout?: boolean;
 }
 
 export interface ClientOptions {

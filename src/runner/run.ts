@@ -354,8 +354,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
 
 class RunInterrupted extends Error {}
 
-/** One operation: invoke, call the client (with a hard timeout), complete. */
-async function invoke(
+/** One operation: record the invocation, call the client (bounded in time), record the completion. */
+export async function invoke(
   recorder: Recorder,
   client: Client,
   process: Process,
@@ -372,13 +372,16 @@ async function invoke(
     node,
   });
   let timer: NodeJS.Timeout | undefined;
-  const hardLimit = new Promise<Completion>((res) => {
-    // Clients enforce their own timeouts; this only guards against one that does not.
-    timer = setTimeout(() => res({ type: 'info', value: null, error: 'timeout' }), timeoutMs + 2000);
-  });
   let completion: Completion;
   try {
-    completion = await Promise.race([client.invoke(op), hardLimit]);
+    if (client.boundedByTimeout) completion = await client.invoke(op);
+    else {
+      // A client that does not bound its own calls gets a hard limit around each.
+      const hardLimit = new Promise<Completion>((res) => {
+        timer = setTimeout(() => res({ type: 'info', value: null, error: 'timeout' }), timeoutMs + 2000);
+      });
+      completion = await Promise.race([client.invoke(op), hardLimit]);
+    }
   } catch (e) {
     completion = {
       type: op.f === 'read' ? 'fail' : 'info',
