@@ -50,7 +50,8 @@ export function checkCm(
     let hasRead = false;
     for (let v = sessStart[q]!; v < sessStart[q + 1]!; v++) if (!isWrite[v]) hasRead = true;
     if (!hasRead) continue;
-    const bound = co.sessClock.slice(q * k, q * k + k);
+    const bound = new Int32Array(k);
+    for (let s = 0; s < k; s++) bound[s] = co.ci[s]! >= 0 ? co.sessClock[q * co.kw + co.ci[s]!]! : 0;
     bound[q] = sessStart[q + 1]! - sessStart[q]!;
     for (let s = 0; s < k; s++) base[s + 1] = base[s]! + bound[s]!;
     const m = base[k]!;

@@ -42,7 +42,13 @@ export interface CoResult {
   /** Clock rows of writes (own-session entry not stored: use `vcAt`). */
   rows: RowStore;
   rowOf: Int32Array;
-  /** The clock of each session's last visited node, k×k. */
+  /**
+   * Clock columns: only sessions that write have one (nobody can have a read-only session's
+   * operations in their causal past). `ci[s]` is s's column or -1; `kw` columns in all.
+   */
+  ci: Int32Array;
+  kw: number;
+  /** The clock of each session's last visited node, k×kw. */
   sessClock: Int32Array;
   /** (read, write seen in its past) pairs. */
   initReads: IntList;
@@ -54,7 +60,7 @@ export interface CoResult {
 
 /** VC(w)[t] for a write w. */
 export function vcAt(g: CausalGraph, co: CoResult, w: number, t: number): number {
-  return g.sess[w] === t ? g.pos[w]! + 1 : co.rows.get(co.rowOf[w]!, t);
+  return g.sess[w] === t ? g.pos[w]! + 1 : co.rows.get(co.rowOf[w]!, co.ci[t]!);
 }
 
 /** Does `a →CO b` hold, for a write a and a write b (both visited)? */
@@ -62,14 +68,33 @@ export function coBefore(g: CausalGraph, co: CoResult, a: number, b: number): bo
   return a !== b && vcAt(g, co, b, g.sess[a]!) > g.pos[a]!;
 }
 
-export function checkCo(g: CausalGraph, deadline: number): CoResult {
+/**
+ * One traversal. With `precise` false (the fast path) a candidate w2 from another session than
+ * w1 is not tested for `w1 →CO w2`: it only yields the conflict edge w2 → w1, which closes a
+ * cycle of CO ∪ CF whenever w1 →CO w2 holds. So when PO ∪ RF ∪ CF is acyclic there is no
+ * WriteCORead either, and only a cyclic result needs the precise pass to tell them apart.
+ * This saves one random access into a clock row per candidate.
+ */
+export function checkCo(g: CausalGraph, deadline: number, precise = true): CoResult {
   const { n, k, sess, pos, isWrite, key, rf, sessStart, readerStart, readers } = g;
   const { ksStart, ksSess, ksFrom, keyWrites, keyWritePos } = g;
   let maxLen = 0;
   for (let s = 0; s < k; s++) maxLen = Math.max(maxLen, sessStart[s + 1]! - sessStart[s]!);
-  const rows = new RowStore(k, maxLen + 1);
+  const ci = new Int32Array(k).fill(-1);
+  let kw = 0;
+  let writeCount = 0;
+  for (let v = 0; v < n; v++)
+    if (isWrite[v]) {
+      writeCount++;
+      if (ci[sess[v]!]! < 0) ci[sess[v]!] = kw++;
+    }
+  const rows = new RowStore(kw, maxLen + 1, writeCount);
+  const ksCol = new Int32Array(ksSess.length);
+  for (let j = 0; j < ksSess.length; j++) ksCol[j] = ci[ksSess[j]!]!;
   const rowOf = new Int32Array(n).fill(-1);
-  const sessClock = new Int32Array(k * k);
+  const sessClock = new Int32Array(k * kw);
+  /** The newest row of session t (by column) that session s has merged: older ones are dominated. */
+  const merged = new Int32Array(k * kw).fill(-1);
   const lastRow = new Int32Array(k).fill(-1);
   const dirty = new Uint8Array(k);
   const done = new Uint8Array(n);
@@ -94,9 +119,10 @@ export function checkCo(g: CausalGraph, deadline: number): CoResult {
     visited++;
     if ((visited & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
     const s = sess[v]!;
-    const cb = s * k;
+    const cb = s * kw;
+    const own = ci[s]!;
     if (isWrite[v]) {
-      sessClock[cb + s] = pos[v]! + 1;
+      sessClock[cb + own] = pos[v]! + 1;
       if (dirty[s] || lastRow[s]! < 0) {
         lastRow[s] = rows.push(sessClock, cb);
         dirty[s] = 0;
@@ -112,45 +138,52 @@ export function checkCo(g: CausalGraph, deadline: number): CoResult {
       const x = key[v]!;
       if (w1 >= 0) {
         const t = sess[w1]!;
+        const ct = ci[t]!;
         // VC(v) = VC(v-1) ⊔ VC(w1)
-        if (t !== s) {
+        // Nothing to merge when w1 is already in v's past (then so is all of w1's past), or when
+        // a later row of w1's session was merged before.
+        if (t !== s && sessClock[cb + ct]! <= pos[w1]!) {
           const row = rowOf[w1]!;
-          const chunk = chunks[row >>> shift]!;
-          const rb = (row & mask) * k;
           let ch = 0;
-          for (let u = 0; u < k; u++) {
-            const a = chunk[rb + u]!;
-            if (a > sessClock[cb + u]!) {
-              sessClock[cb + u] = a;
-              ch = 1;
+          if (row > merged[cb + ct]!) {
+            merged[cb + ct] = row;
+            const chunk = chunks[row >>> shift]!;
+            const rb = (row & mask) * kw;
+            for (let u = 0; u < kw; u++) {
+              const a = chunk[rb + u]!;
+              if (a > sessClock[cb + u]!) {
+                sessClock[cb + u] = a;
+                ch = 1;
+              }
             }
           }
-          const own = pos[w1]! + 1;
-          if (own > sessClock[cb + t]!) {
-            sessClock[cb + t] = own;
+          const ownW = pos[w1]! + 1;
+          if (ownW > sessClock[cb + ct]!) {
+            sessClock[cb + ct] = ownW;
             ch = 1;
           }
           if (ch) dirty[s] = 1;
         }
-        sessClock[cb + s] = pos[v]! + 1;
+        if (own >= 0) sessClock[cb + own] = pos[v]! + 1;
         // The last x-write of each session in VC(v), against w1.
         const p1 = pos[w1]!;
         const row1 = rowOf[w1]!;
         const chunk1 = chunks[row1 >>> shift]!;
-        const rb1 = (row1 & mask) * k;
+        const rb1 = (row1 & mask) * kw;
         for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
-          const s2 = ksSess[j]!;
-          const vr = sessClock[cb + s2]!;
-          const vw = s2 === t ? p1 + 1 : chunk1[rb1 + s2]!;
-          if (vr <= vw) continue;
+          const c2 = ksCol[j]!;
+          const vr = sessClock[cb + c2]!;
+          const vw = c2 === ct ? p1 + 1 : chunk1[rb1 + c2]!;
+          // s2's x-writes at positions in [vw, vr) are in v's past and not in w1's.
+          if (vr <= vw || keyWritePos[ksFrom[j + 1]! - 1]! < vw || keyWritePos[ksFrom[j]!]! >= vr) continue;
           const i = lastWriteBelow(g, j, vr);
-          if (i < 0 || keyWritePos[i]! < vw) continue;
+          if (keyWritePos[i]! < vw) continue;
           const w2 = keyWrites[i]!;
           // w1 →CO w2 ?
-          let after = s2 === t;
-          if (!after) {
+          let after = c2 === ct;
+          if (!after && precise) {
             const row2 = rowOf[w2]!;
-            after = chunks[row2 >>> shift]![(row2 & mask) * k + t]! > p1;
+            after = chunks[row2 >>> shift]![(row2 & mask) * kw + ct]! > p1;
           }
           if (after) {
             overwrittenReads.push3(v, w1, w2);
@@ -162,15 +195,13 @@ export function checkCo(g: CausalGraph, deadline: number): CoResult {
           }
         }
       } else {
-        sessClock[cb + s] = pos[v]! + 1;
-        if (rf[v] === -1) {
-          for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
-            const s2 = ksSess[j]!;
-            if (keyWritePos[ksFrom[j]!]! < sessClock[cb + s2]!) {
-              initReads.push(v);
-              initReads.push(keyWrites[lastWriteBelow(g, j, sessClock[cb + s2]!)]!);
-              break;
-            }
+        if (own >= 0) sessClock[cb + own] = pos[v]! + 1;
+        for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
+          const bound = sessClock[cb + ksCol[j]!]!;
+          if (keyWritePos[ksFrom[j]!]! < bound) {
+            initReads.push(v);
+            initReads.push(keyWrites[lastWriteBelow(g, j, bound)]!);
+            break;
           }
         }
       }
@@ -178,7 +209,7 @@ export function checkCo(g: CausalGraph, deadline: number): CoResult {
     const next = v + 1;
     if (next < n && sess[next] === s && --indeg[next]! === 0) stack[sp++] = next;
   }
-  return { visited, done, rows, rowOf, sessClock, initReads, overwrittenReads, cf };
+  return { visited, done, rows, rowOf, ci, kw, sessClock, initReads, overwrittenReads, cf };
 }
 
 /**

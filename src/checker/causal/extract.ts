@@ -57,8 +57,10 @@ export interface CausalGraph {
   keyWrites: Int32Array;
   keyWritePos: Int32Array;
   keys: Key[];
-  /** The record behind each node, for witnesses. */
-  records: OpRecord[];
+  /** The history's events, and each node's invocation and completion in them (-1: none). */
+  ops: Op[];
+  nodeInv: Int32Array;
+  nodeComp: Int32Array;
   badReads: BadRead[];
   stats: { operations: number; reads: number; writes: number; droppedReads: number; droppedWrites: number };
 }
@@ -69,12 +71,67 @@ const valueKey = (v: Value): unknown =>
 export const describeOp = (r: OpRecord): string =>
   `${r.f} ${String(r.key)}=${JSON.stringify(r.value)} (index ${r.invoke.index}, process ${r.process})`;
 
+const TYPE_INFO = 0;
+const TYPE_OK = 1;
+const TYPE_FAIL = 2;
+const TYPES = ['info', 'ok', 'fail'] as const;
+
+/** The records of the history, column-wise (no object per operation). */
+interface Records {
+  count: number;
+  inv: Int32Array;
+  comp: Int32Array;
+  process: Float64Array;
+  isWrite: Uint8Array;
+  type: Uint8Array;
+}
+
+function recordAt(ops: Op[], recs: Records, i: number): OpRecord {
+  const invoke = ops[recs.inv[i]!]!;
+  const completion = recs.comp[i]! >= 0 ? ops[recs.comp[i]!] : undefined;
+  const type = TYPES[recs.type[i]!]!;
+  const isWrite = recs.isWrite[i] === 1;
+  return {
+    process: recs.process[i]!,
+    f: isWrite ? 'write' : 'read',
+    key: invoke.key ?? '',
+    value: isWrite ? invoke.value : type === 'ok' ? completion!.value : null,
+    type,
+    invoke,
+    completion,
+  };
+}
+
+/** The record behind node v (allocates: for witnesses only). */
+export const recordOf = (g: CausalGraph, v: number): OpRecord => {
+  const invoke = g.ops[g.nodeInv[v]!]!;
+  const completion = g.nodeComp[v]! >= 0 ? g.ops[g.nodeComp[v]!] : undefined;
+  const isWrite = g.isWrite[v] === 1;
+  return {
+    process: invoke.process as number,
+    f: isWrite ? 'write' : 'read',
+    key: invoke.key ?? '',
+    value: isWrite ? invoke.value : completion!.value,
+    type: completion === undefined ? 'info' : (completion.type as 'ok' | 'info'),
+    invoke,
+    completion,
+  };
+};
+
 /** Builds the graph; throws InputError on a repeated written value or an unsupported operation. */
 export function buildGraph(history: History, file: string): CausalGraph {
   // Pair invocations with completions, client operations only.
   const ops = history.ops;
-  const records: OpRecord[] = [];
-  const open = new Map<number, OpRecord>();
+  const cap = ops.length;
+  const R: Records = {
+    count: 0,
+    inv: new Int32Array(cap),
+    comp: new Int32Array(cap),
+    process: new Float64Array(cap),
+    isWrite: new Uint8Array(cap),
+    type: new Uint8Array(cap),
+  };
+  const open = new Map<number, number>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (op.process === 'nemesis') continue;
@@ -85,117 +142,109 @@ export function buildGraph(history: History, file: string): CausalGraph {
           undefined,
           `the causal checker handles read and write operations only; index ${op.index} is a ${op.f}`,
         );
-      const rec: OpRecord = {
-        process: op.process,
-        f: op.f,
-        key: op.key ?? '',
-        value: op.f === 'write' ? op.value : null,
-        type: 'info',
-        invoke: op,
-        completion: undefined,
-      };
-      records.push(rec);
-      open.set(op.process, rec);
+      const r = R.count++;
+      R.inv[r] = i;
+      R.comp[r] = -1;
+      R.process[r] = op.process;
+      R.isWrite[r] = op.f === 'write' ? 1 : 0;
+      R.type[r] = TYPE_INFO;
+      open.set(op.process, r);
     } else {
-      const rec = open.get(op.process);
-      if (!rec) continue;
+      const r = open.get(op.process);
+      if (r === undefined) continue;
       open.delete(op.process);
-      rec.completion = op;
-      rec.type = op.type;
-      if (rec.f === 'read' && op.type === 'ok') rec.value = op.value;
+      R.comp[r] = i;
+      R.type[r] = op.type === 'ok' ? TYPE_OK : op.type === 'fail' ? TYPE_FAIL : TYPE_INFO;
     }
   }
+  const count = R.count;
+  const rec = (i: number) => recordAt(ops, R, i);
 
   // Index writes by (key, value); a repeated value is an error naming both operations.
   const keyIds = new Map<Key, number>();
   const keys: Key[] = [];
-  const keyId = (k: Key) => {
-    let id = keyIds.get(k);
-    if (id === undefined) {
-      id = keys.length;
-      keyIds.set(k, id);
-      keys.push(k);
-    }
-    return id;
-  };
   const written: Map<unknown, number>[] = [];
-  const recKey = new Int32Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i]!;
-    const kid = keyId(rec.key);
+  const recKey = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const invoke = ops[R.inv[i]!]!;
+    const k = invoke.key ?? '';
+    let kid = keyIds.get(k);
+    if (kid === undefined) {
+      kid = keys.length;
+      keyIds.set(k, kid);
+      keys.push(k);
+      written.push(new Map());
+    }
     recKey[i] = kid;
-    if (rec.f !== 'write') continue;
-    if (rec.value === null)
+    if (!R.isWrite[i]) continue;
+    if (invoke.value === null)
       throw new InputError(
         file,
         undefined,
-        `${describeOp(rec)} writes null, which stands for the initial value and is never written`,
+        `${describeOp(rec(i))} writes null, which stands for the initial value and is never written`,
       );
-    written[kid] ??= new Map();
     const m = written[kid]!;
-    const vk = valueKey(rec.value);
+    const vk = valueKey(invoke.value);
     const prev = m.get(vk);
     if (prev !== undefined)
       throw new InputError(
         file,
         undefined,
-        `key ${String(rec.key)}: value ${JSON.stringify(rec.value)} is written twice, by ${describeOp(records[prev]!)} and by ${describeOp(rec)}; the causal checker needs unique written values`,
+        `key ${String(k)}: value ${JSON.stringify(invoke.value)} is written twice, by ${describeOp(rec(prev))} and by ${describeOp(rec(i))}; the causal checker needs unique written values`,
       );
     m.set(vk, i);
   }
 
   // Resolve reads; flag thin-air and aborted reads; keep info writes somebody read.
-  const keep = new Uint8Array(records.length);
-  const rfRec = new Int32Array(records.length).fill(-1);
+  const keep = new Uint8Array(count);
+  const rfRec = new Int32Array(count).fill(-1);
   const badReads: BadRead[] = [];
   let reads = 0;
   let writes = 0;
   let droppedReads = 0;
   let droppedWrites = 0;
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i]!;
-    if (rec.f === 'write') {
-      if (rec.type === 'ok') keep[i] = 1;
+  for (let i = 0; i < count; i++) {
+    if (R.isWrite[i]) {
+      if (R.type[i] === TYPE_OK) keep[i] = 1;
       continue;
     }
-    if (rec.type !== 'ok') {
+    if (R.type[i] !== TYPE_OK) {
       droppedReads++;
       continue;
     }
-    if (rec.value === null) {
+    const value = ops[R.comp[i]!]!.value;
+    if (value === null) {
       keep[i] = 1;
       continue;
     }
-    const w = written[recKey[i]!]?.get(valueKey(rec.value));
+    const w = written[recKey[i]!]!.get(valueKey(value));
     if (w === undefined) {
-      badReads.push({ pattern: 'ThinAirRead', read: rec });
+      badReads.push({ pattern: 'ThinAirRead', read: rec(i) });
       continue;
     }
-    const wr = records[w]!;
-    if (wr.type === 'fail') {
-      badReads.push({ pattern: 'AbortedRead', read: rec, write: wr });
+    if (R.type[w] === TYPE_FAIL) {
+      badReads.push({ pattern: 'AbortedRead', read: rec(i), write: rec(w) });
       continue;
     }
-    if (wr.type === 'info') keep[w] = 1;
+    if (R.type[w] === TYPE_INFO) keep[w] = 1;
     keep[i] = 1;
     rfRec[i] = w;
   }
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i]!;
+  for (let i = 0; i < count; i++) {
     if (keep[i]) {
-      if (rec.f === 'write') writes++;
+      if (R.isWrite[i]) writes++;
       else reads++;
-    } else if (rec.f === 'write' && rec.type !== 'fail') droppedWrites++;
+    } else if (R.isWrite[i] && R.type[i] !== TYPE_FAIL) droppedWrites++;
   }
 
   // Sessions, session-major numbering.
   const sessOfProcess = new Map<number, number>();
   const sessProcess: number[] = [];
-  const recSess = new Int32Array(records.length);
+  const recSess = new Int32Array(count);
   let sessCount = new Int32Array(16);
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (!keep[i]) continue;
-    const p = records[i]!.process;
+    const p = R.process[i]!;
     let s = sessOfProcess.get(p);
     if (s === undefined) {
       s = sessProcess.length;
@@ -215,26 +264,28 @@ export function buildGraph(history: History, file: string): CausalGraph {
   for (let s = 0; s < k; s++) sessStart[s + 1] = sessStart[s]! + sessCount[s]!;
   const n = sessStart[k]!;
   const fill = sessStart.slice(0, k);
-  const nodeOfRec = new Int32Array(records.length).fill(-1);
+  const nodeOfRec = new Int32Array(count).fill(-1);
   const sess = new Int32Array(n);
   const pos = new Int32Array(n);
   const isWrite = new Uint8Array(n);
   const key = new Int32Array(n);
   const rf = new Int32Array(n).fill(-1);
-  const nodeRecords: OpRecord[] = new Array(n);
-  for (let i = 0; i < records.length; i++) {
+  const nodeInv = new Int32Array(n);
+  const nodeComp = new Int32Array(n);
+  for (let i = 0; i < count; i++) {
     if (!keep[i]) continue;
     const s = recSess[i]!;
     const v = fill[s]!++;
     nodeOfRec[i] = v;
     sess[v] = s;
     pos[v] = v - sessStart[s]!;
-    isWrite[v] = records[i]!.f === 'write' ? 1 : 0;
+    isWrite[v] = R.isWrite[i]!;
     key[v] = recKey[i]!;
-    nodeRecords[v] = records[i]!;
+    nodeInv[v] = R.inv[i]!;
+    nodeComp[v] = R.comp[i]!;
   }
   const readerCount = new Int32Array(n + 1);
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (!keep[i] || rfRec[i]! < 0) continue;
     const w = nodeOfRec[rfRec[i]!]!;
     rf[nodeOfRec[i]!] = w;
@@ -299,9 +350,11 @@ export function buildGraph(history: History, file: string): CausalGraph {
     keyWrites,
     keyWritePos,
     keys,
-    records: nodeRecords,
+    ops,
+    nodeInv,
+    nodeComp,
     badReads,
-    stats: { operations: records.length, reads, writes, droppedReads, droppedWrites },
+    stats: { operations: count, reads, writes, droppedReads, droppedWrites },
   };
 }
 

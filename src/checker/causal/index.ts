@@ -7,7 +7,7 @@ import type { History } from '../../history/op.js';
 import type { Checker, Verdict } from '../types.js';
 import { CM_MAX_ENTRIES, type CmFinding, checkCm } from './cm.js';
 import { type CoResult, checkCo, kahnWithExtra, TimeUp } from './core.js';
-import { buildGraph, type CausalGraph, type OpRecord } from './extract.js';
+import { buildGraph, type CausalGraph, type OpRecord, recordOf } from './extract.js';
 import {
   type Anomaly,
   type CausalModel,
@@ -84,7 +84,7 @@ function writeCOInitRead(g: CausalGraph, co: CoResult, r: number, w: number): An
   const gs = new Set<SessionGuarantee>();
   guaranteesOf(g, steps, gs);
   const guarantees = GUARANTEES.filter((x) => gs.has(x));
-  const rr = g.records[r]!;
+  const rr = recordOf(g, r);
   return anomaly('WriteCOInitRead', {
     ops: nodesOf(steps, [r, w]).map((v) => witnessOp(g, v)),
     edges: [coEdge(g, w, r, steps)],
@@ -103,7 +103,7 @@ function writeCORead(g: CausalGraph, co: CoResult, r: number, w1: number, w2: nu
   guaranteesOf(g, p1, gs);
   guaranteesOf(g, p2, gs);
   const guarantees = GUARANTEES.filter((x) => gs.has(x));
-  const rr = g.records[r]!;
+  const rr = recordOf(g, r);
   return anomaly('WriteCORead', {
     ops: nodesOf([...p1, ...p2], [r, w1, w2]).map((v) => witnessOp(g, v)),
     edges: [toEdge(g, { from: w1, to: r, kind: 'rf' }), coEdge(g, w1, w2, p1), coEdge(g, w2, r, p2)],
@@ -145,8 +145,8 @@ function cmAnomaly(g: CausalGraph, f: CmFinding): Anomaly {
       edges: steps.map((st) => toEdge(g, st)),
       explanation:
         `Given the order in which process ${proc} must have applied writes (each of its reads fixes that the ` +
-        `writes it had seen come before the one it returned), it read ${String(g.records[f.read]!.key)}=null ` +
-        `(index ${g.records[f.read]!.invoke.index}) after ${said(g, f.write)}: ${chainText(g, steps)}.`,
+        `writes it had seen come before the one it returned), it read ${String(recordOf(g, f.read).key)}=null ` +
+        `(index ${recordOf(g, f.read).invoke.index}) after ${said(g, f.write)}: ${chainText(g, steps)}.`,
     });
   }
   if (f.cycle)
@@ -165,7 +165,7 @@ function cmAnomaly(g: CausalGraph, f: CmFinding): Anomaly {
     'CyclicHB',
     steps,
     `Process ${proc}'s own view of the order of writes contradicts itself: it read ${kv(g, w2)} ` +
-      `(index ${g.records[f.read]!.invoke.index}) with ${kv(g, f.write)} already in view, which puts ` +
+      `(index ${recordOf(g, f.read).invoke.index}) with ${kv(g, f.write)} already in view, which puts ` +
       `${kv(g, f.write)} before ${kv(g, w2)}, yet ${kv(g, w2)} comes before ${kv(g, f.write)}.`,
   );
 }
@@ -214,7 +214,13 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
   let cfEdges = 0;
   let co: CoResult | undefined;
   try {
-    co = checkCo(g, deadline);
+    co = checkCo(g, deadline, false);
+    let cv = co.visited === g.n ? kahnWithExtra(g, co.cf, 3, deadline) : undefined;
+    if (co.visited < g.n || cv!.visited < g.n) {
+      // Something is wrong: the precise pass tells WriteCORead from CyclicCF.
+      co = checkCo(g, deadline, true);
+      cv = co.visited === g.n ? kahnWithExtra(g, co.cf, 3, deadline) : undefined;
+    }
     const cyclic = co.visited < g.n;
     const init = co.initReads.length / 2;
     const over = co.overwrittenReads.length / 3;
@@ -250,8 +256,7 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
     if (ccBad) models.CCv = models.CM = false;
 
     cfEdges = co.cf.length / 3;
-    if (!cyclic) {
-      const cv = kahnWithExtra(g, co.cf, 3, deadline);
+    if (cv) {
       if (cv.visited < g.n) {
         bump('CyclicCF');
         models.CCv = false;

@@ -13,14 +13,20 @@ export class RowStore {
   count = 0;
   readonly wide: boolean;
 
+  /**
+   * `maxRows` bounds the rows that will be pushed (the number of writes): chunks are as large as
+   * that needs, up to 2^27 entries, so a big history allocates few of them (each allocation of
+   * external memory can cost a full garbage collection) and a small one allocates little.
+   * Untouched pages of a large chunk are never resident.
+   */
   constructor(
     readonly k: number,
     maxValue: number,
+    maxRows: number,
   ) {
     this.wide = maxValue >= 0xffff;
-    // About 4 M entries per chunk.
     let shift = 0;
-    while ((1 << (shift + 1)) * Math.max(1, k) <= 1 << 22) shift++;
+    while (1 << shift < maxRows && (1 << (shift + 1)) * Math.max(1, k) <= 1 << 27) shift++;
     this.shift = shift;
     this.mask = (1 << shift) - 1;
   }

@@ -4,7 +4,7 @@
  * allocate and may take O(n) per witness.
  */
 import { type CoResult, type IntList, vcAt } from './core.js';
-import type { CausalGraph } from './extract.js';
+import { type CausalGraph, recordOf } from './extract.js';
 import type { SessionGuarantee, WitnessEdge, WitnessOp } from './types.js';
 
 export interface Step {
@@ -58,7 +58,7 @@ export function buildExtra(n: number, list: IntList, kind: 'cf' | 'hb'): Extra {
 }
 
 export function witnessOp(g: CausalGraph, v: number): WitnessOp {
-  const r = g.records[v]!;
+  const r = recordOf(g, v);
   return {
     id: v,
     index: r.invoke.index,
@@ -74,11 +74,11 @@ export function witnessOp(g: CausalGraph, v: number): WitnessOp {
 
 /** "x=1" */
 export const kv = (g: CausalGraph, v: number): string =>
-  `${String(g.records[v]!.key)}=${JSON.stringify(g.records[v]!.value)}`;
+  `${String(recordOf(g, v).key)}=${JSON.stringify(recordOf(g, v).value)}`;
 
 /** "process 0's write x=1 (index 3)" */
 export const said = (g: CausalGraph, v: number): string => {
-  const r = g.records[v]!;
+  const r = recordOf(g, v);
   return `process ${r.process}'s ${r.f} ${kv(g, v)} (index ${r.invoke.index})`;
 };
 
@@ -245,8 +245,8 @@ export function findCycle(
 
 /** Why an edge holds, in words. */
 export function why(g: CausalGraph, st: Step): string {
-  const a = g.records[st.from]!;
-  const b = g.records[st.to]!;
+  const a = recordOf(g, st.from);
+  const b = recordOf(g, st.to);
   switch (st.kind) {
     case 'po':
       return `process ${a.process} ran ${a.f} ${kv(g, st.from)} (index ${a.invoke.index}) before ${b.f} ${kv(g, st.to)} (index ${b.invoke.index})`;
@@ -283,10 +283,10 @@ export function chainText(g: CausalGraph, steps: Step[]): string {
   if (steps.length === 0) return '';
   const first = steps[0]!.from;
   const parts = [
-    `process ${g.records[first]!.process} ${g.records[first]!.f === 'write' ? 'wrote' : 'read'} ${kv(g, first)}`,
+    `process ${recordOf(g, first).process} ${recordOf(g, first).f === 'write' ? 'wrote' : 'read'} ${kv(g, first)}`,
   ];
   for (const st of steps) {
-    const r = g.records[st.to]!;
+    const r = recordOf(g, st.to);
     const verb = r.f === 'write' ? 'wrote' : 'read';
     if (st.kind === 'po') parts.push(`then ${verb} ${kv(g, st.to)}`);
     else if (st.kind === 'rf') parts.push(`process ${r.process} read ${kv(g, st.to)}`);
