@@ -15,7 +15,7 @@ import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
 import { renderReport } from '../report/page.js';
 import { UsageError } from './exit.js';
-import { parseFormat, parseJsonValue, parseSeconds } from './options.js';
+import { oneOf, parseFormat, parseJsonValue, parseSeconds } from './options.js';
 
 interface CheckFlags {
   format?: Format;
@@ -26,6 +26,8 @@ interface CheckFlags {
   timeLimit?: number;
   json?: boolean;
   report?: string;
+  nilRead?: string;
+  failedCas?: string;
 }
 
 const defaultChecker = () => ('linearizable' in checkers ? 'linearizable' : 'stats');
@@ -39,6 +41,8 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
   const options: CheckOptions = { file };
   if (flags.model !== undefined) options.model = flags.model;
   if (flags.initial !== undefined) options.initial = flags.initial;
+  if (flags.nilRead !== undefined) options.nilRead = flags.nilRead;
+  if (flags.failedCas !== undefined) options.failedCas = flags.failedCas;
   if (flags.timeLimit !== undefined) options.timeLimitMs = flags.timeLimit * 1000;
   const started = performance.now();
   const result = await checker.check(history, options);
@@ -100,6 +104,16 @@ export function registerCheck(program: Command): void {
       'the model the checker uses (e.g. cas-register, kv, mutex; CC, CCv, CM for causal)',
     )
     .option('--initial <json>', 'initial model state as JSON (e.g. 0 or null)', parseJsonValue)
+    .option(
+      '--nil-read <absent|unknown>',
+      'register models: a nil read means the register is empty (absent; default when --initial is null) or tells nothing (unknown; Knossos)',
+      (v: string) => oneOf(v, ['absent', 'unknown']),
+    )
+    .option(
+      '--failed-cas <drop|mismatch>',
+      'register models: a failed cas did nothing (drop; default) or observed a different value (mismatch; Porcupine etcd)',
+      (v: string) => oneOf(v, ['drop', 'mismatch']),
+    )
     .option('--time-limit <seconds>', 'give up with verdict unknown after this long', parseSeconds)
     .option('--report <file.html>', 'also write an HTML report (verdict, evidence, timeline) for the history')
     .option('--json', 'print one JSON object whose "valid" is true, false or "unknown"')

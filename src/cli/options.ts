@@ -22,3 +22,9 @@ export function parseJsonValue(text: string): Value {
     throw new InvalidArgumentError(`expected JSON (e.g. 0, null, "a", {"x":0}), got ${text}`);
   }
 }
+
+export function oneOf<T extends string>(text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
+  return text as T;
+}
