@@ -89,8 +89,9 @@ describe('linearizable agrees with a brute-force oracle', () => {
         { numRuns: 200 },
       );
       // Both verdicts must be well represented, or the test proves little.
-      expect(tally.true).toBeGreaterThan(80);
-      expect(tally.false).toBeGreaterThan(80);
+      // (At least 2% each: the rarer verdict runs near 4-5% for some models, so 80 of 2000 flaked.)
+      expect(tally.true).toBeGreaterThan(40);
+      expect(tally.false).toBeGreaterThan(40);
     });
   }
 });
