@@ -112,7 +112,7 @@ export async function main(): Promise<void> {
   const b = Math.max(...bare);
   const h = Math.max(...harness);
   console.log(
-    `single Redis, 10 workers, ${seconds} s: harness ${h.toFixed(0)} ops/s recorded (best of ${harness.map((x) => x.toFixed(0)).join(', ')}]), ` +
+    `single Redis, 10 workers, ${seconds} s: harness ${h.toFixed(0)} ops/s recorded (best of [${harness.map((x) => x.toFixed(0)).join(', ')}]), ` +
       `bare ioredis loop ${b.toFixed(0)} ops/s (best of [${bare.map((x) => x.toFixed(0)).join(', ')}]): ratio ${(h / b).toFixed(2)} (target ≥ 0.8)`,
   );
 }
