@@ -30,7 +30,7 @@ if [ "${#need_install[@]}" -gt 0 ] && [ "${FAULTLINE_SKIP_APT:-0}" != 1 ]; then
     remove_policy=1
   fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l $SUDO apt-get install -y -qq "${need_install[@]}" >/dev/null
   if [ "${remove_policy:-0}" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
@@ -48,6 +48,10 @@ SOCK=/var/run/docker.sock
 engine_up() { "$DOCKER" -H "unix://$SOCK" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if ! engine_up; then
+  # Without systemd nothing may have mounted the cgroup hierarchies dockerd needs.
+  if ! grep -q ' /sys/fs/cgroup' /proc/mounts && command -v cgroupfs-mount >/dev/null; then
+    $SUDO cgroupfs-mount || true
+  fi
   log "starting dockerd"
   $SUDO mkdir -p /var/log
   # setsid: the engine outlives this script (CI runs the tests afterwards).
