@@ -151,11 +151,15 @@ export function nemesisIntervals(ops: readonly Op[]): NemesisInterval[] {
     }
     const kind = familyOf(op.f, value);
     if (!kind) continue;
+    const grudge = value.grudge;
     open.set(value.fault, {
       id: value.fault,
       kind,
       detail: detailOf(op.f, value),
       nodes: stringList(value.nodes),
+      ...(kind === 'partition' && grudge !== undefined && isObject(grudge)
+        ? { grudge: grudgeOf(grudge) }
+        : {}),
       start: op.time,
       end: null,
       ...(op.error ? { errors: [op.error] } : {}),
@@ -166,4 +170,10 @@ export function nemesisIntervals(ops: readonly Op[]): NemesisInterval[] {
 
 function addError(interval: NemesisInterval, error: string): void {
   interval.errors = [...(interval.errors ?? []), error];
+}
+
+function grudgeOf(value: { [node: string]: Value }): Grudge {
+  const grudge: Grudge = {};
+  for (const [node, drops] of Object.entries(value)) grudge[node] = stringList(drops ?? null);
+  return grudge;
 }

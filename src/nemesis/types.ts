@@ -70,6 +70,8 @@ export interface NemesisInterval {
   /** Partition shape, clock mode, ... */
   detail: string;
   nodes: string[];
+  /** Partitions: the grudge that was applied (node → nodes it dropped). */
+  grudge?: Grudge;
   start: number;
   /** Null when the history ends before the fault was stopped (a run that died). */
   end: number | null;

@@ -40,8 +40,11 @@ export interface NemesisSummary {
   started: Partial<Record<NemesisFamily, number>>;
   /** Actions that reported an error (a node refused or a call failed). */
   errors: number;
-  /** Whether the phase ran to its end (false: cut short by the signal). */
-  completed: boolean;
+  /**
+   * Schedule entries not played because the phase ended first (the signal): the final heal
+   * undid whatever their stops would have. 0 when the schedule ran to its end.
+   */
+  skipped: number;
   heal: HealOutcome;
 }
 
@@ -66,7 +69,7 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
   const summary: NemesisSummary = {
     started: {},
     errors: 0,
-    completed: false,
+    skipped: 0,
     heal: { attempts: 0, errors: [], healed: false },
   };
   /** Nodes each started fault was applied to (what its stop undoes). */
@@ -166,14 +169,17 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
   if (o.signal) setMaxListeners(0, o.signal);
   const t0 = performance.now();
   try {
-    for (const entry of schedule.entries as ScheduleEntry[]) {
-      if (entry.action === 'heal') break;
+    const entries = schedule.entries.filter((e) => e.action !== 'heal') as ScheduleEntry[];
+    let played = 0;
+    for (const entry of entries) {
       await sleepUntil(t0 + entry.atMs, o.signal);
-      if (o.signal?.aborted) break;
+      // A stop due right at the phase's end is still played; anything else is left to the heal.
+      if (o.signal?.aborted && !(entry.action === 'stop' && entry.atMs >= schedule.endMs)) break;
       if (entry.action === 'start') await start(entry.id, entry.fault, entry.durationMs);
-      else await stop(entry.id, entry.fault);
+      else if (entry.action === 'stop') await stop(entry.id, entry.fault);
+      played++;
     }
-    summary.completed = !o.signal?.aborted;
+    summary.skipped = entries.length - played;
     // Hold until the phase ends (the final heal belongs at its end, not before).
     const healEntry = schedule.entries.at(-1);
     if (healEntry) await sleepUntil(t0 + healEntry.atMs, o.signal);

@@ -238,6 +238,33 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
     expect(r.valid).toBe(false);
   }, 150_000);
 
+  it('kvstore, all five families mixed (partition, kill, pause, clock, loss): each applied cleanly, all healed', async () => {
+    const r = await nemesisRun({
+      target: 'kvstore',
+      seed: 3,
+      rate: 300,
+      timeLimitS: 24,
+      plan: { families: ['partition', 'kill', 'pause', 'clock', 'loss'], intervalS: 2.5, recoveryS: 2 },
+    });
+    const { history, intervals } = await load(r);
+    expect(await leftovers(r.runId)).toBe(0);
+    finalHeal(history);
+    const kinds = [...new Set(intervals.map((i) => i.kind))].sort();
+    expect(kinds).toEqual(['clock', 'kill', 'loss', 'partition', 'pause']);
+    for (const i of intervals) {
+      expect(i.errors).toBeUndefined();
+      expect(i.end).not.toBeNull();
+    }
+    const around = outcomesAround(completedOps(history.ops), intervals);
+    log('kvstore all families', {
+      faults: intervals.map((i) => `${i.kind}:${i.detail}:${i.nodes.join(',')}`),
+      counts: r.counts,
+      duringFaults: around.inside,
+      outsideFaults: around.outside,
+      verdict: r.valid,
+    });
+  }, 120_000);
+
   it('latency: runs where the kernel has netem; elsewhere refused before any client, saying why', async () => {
     const runId = `nemesis-latency-${process.pid}`;
     let outcome: RunResult | Error;

@@ -31,7 +31,7 @@ describe('nemesis worker', () => {
     const starts = schedule.entries.filter((e) => e.action === 'start').length;
     expect(starts).toBeGreaterThan(5);
     const summary = await runNemesis({ cluster, recorder: rec, schedule, primaries: async () => ['n3'] });
-    expect(summary.completed).toBe(true);
+    expect(summary.skipped).toBe(0);
     expect(summary.heal.healed).toBe(true);
     const ops = rec.kept!;
     for (const op of ops) {
@@ -144,6 +144,8 @@ describe('nemesis worker', () => {
       ['clock', 'bump -30 s', ['n3']],
       ['kill', 'primaries', ['n2']],
     ]);
+    expect(intervals[0]!.grudge).toEqual({ n1: ['n2'], n2: ['n1', 'n3'], n3: ['n2'] });
+    expect(intervals[1]!.grudge).toBeUndefined();
   });
 
   it('cut short mid-partition: skips the rest, heals everything, the open fault ends at the heal', async () => {
@@ -175,7 +177,7 @@ describe('nemesis worker', () => {
     expect(cluster.state.killed).toEqual(new Set(['n2']));
     abort.abort();
     const summary = await done;
-    expect(summary.completed).toBe(false);
+    expect(summary.skipped).toBe(2);
     expect(cluster.state.grudge).toEqual({});
     expect(cluster.state.killed.size).toBe(0);
     const last = rec.kept!.at(-1)!;
