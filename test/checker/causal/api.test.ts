@@ -1,0 +1,93 @@
+/** The checker as the CLI and the library see it. */
+import { describe, expect, it } from 'vitest';
+import { checkCausal } from '../../../src/checker/causal/index.js';
+import { simulateCausalStore } from '../../../src/checker/causal/simulate.js';
+import { checkers } from '../../../src/checker/registry.js';
+import { checkCausal as fromPackage } from '../../../src/index.js';
+import { fromSessions } from './helpers.js';
+
+describe('causal checker API', () => {
+  it('is registered as "causal" and exported from the package entry point', async () => {
+    expect(fromPackage).toBe(checkCausal);
+    const h = fromSessions([
+      [
+        ['w', 'x', 1],
+        ['r', 'x', 2],
+      ],
+      [
+        ['w', 'x', 2],
+        ['r', 'x', 1],
+      ],
+    ]);
+    const r = await checkers.causal!.check(h, { model: 'CM' });
+    expect(r.valid).toBe(true);
+    expect(r.models).toEqual({ CC: true, CCv: false, CM: true });
+  });
+
+  it('gives a JSON object with valid, models, anomalies (with witnesses) and a summary', () => {
+    const h = fromSessions([
+      [
+        ['w', 'x', 1],
+        ['w', 'y', 1],
+      ],
+      [
+        ['r', 'y', 1],
+        ['w', 'x', 2],
+      ],
+      [
+        ['r', 'x', 2],
+        ['r', 'x', 1],
+      ],
+    ]);
+    const r = JSON.parse(JSON.stringify(checkCausal(h, {})));
+    expect(r.valid).toBe(false);
+    expect(r.model).toBe('CCv');
+    expect(r.models).toEqual({ CC: false, CCv: false, CM: false });
+    expect(r.summary).toMatch(/^CCv violated: 1 anomaly \(WriteCORead ×1\)/);
+    expect(r.anomalyCounts).toEqual({ WriteCORead: 1 });
+    const [a] = r.anomalies;
+    expect(a.pattern).toBe('WriteCORead');
+    expect(a.models).toEqual(['CC', 'CCv', 'CM']);
+    expect(
+      a.ops.map((o: { process: number; key: string; value: number }) => [o.process, o.key, o.value]),
+    ).toEqual(
+      expect.arrayContaining([
+        [2, 'x', 1],
+        [0, 'x', 1],
+        [1, 'x', 2],
+      ]),
+    );
+    expect(a.edges.map((e: { kind: string }) => e.kind)).toEqual(['rf', 'co', 'co']);
+    expect(a.edges[1].steps.map((e: { kind: string }) => e.kind)).toEqual(['po', 'rf', 'po']);
+    expect(a.explanation).toMatch(/Process 2 read x=1 .* although x=2, written after x=1 in causal order/);
+    expect(r.sessionGuarantees['monotonic-reads']).toBe(1);
+    expect(r.stats).toMatchObject({ operations: 6, kept: 6, sessions: 3, keys: 2 });
+  });
+
+  it('answers unknown when the time limit is spent', () => {
+    const h = simulateCausalStore({ sessions: 10, replicas: 3, keys: 10, operations: 60_000, seed: 3 });
+    const r = checkCausal(h, { timeLimitMs: 0 });
+    expect(r.valid).toBe('unknown');
+    expect(r.models).toEqual({ CC: 'unknown', CCv: 'unknown', CM: 'unknown' });
+    expect(r.notes.join(' ')).toMatch(/time limit/);
+  });
+
+  it('leaves CM unknown above cmMaxOps unless asked for', () => {
+    const h = simulateCausalStore({ sessions: 5, replicas: 2, keys: 3, operations: 500, seed: 9 });
+    const r = checkCausal(h, { cmMaxOps: 100 });
+    expect(r.models).toEqual({ CC: true, CCv: true, CM: 'unknown' });
+    expect(r.valid).toBe(true);
+    expect(checkCausal(h, { cmMaxOps: 100, model: 'CM' }).models.CM).not.toBe('unknown');
+  });
+
+  it('caps witnesses but counts every anomaly', () => {
+    const sessions = Array.from({ length: 30 }, (_, i) => [
+      ['w', `k${i}`, 1],
+      ['r', `k${i}`, null],
+    ]) as never;
+    const r = checkCausal(fromSessions(sessions), { maxWitnesses: 5 });
+    expect(r.anomalies).toHaveLength(5);
+    expect(r.anomalyCounts.WriteCOInitRead).toBe(30);
+    expect(r.summary).toMatch(/30 anomalies/);
+  });
+});
