@@ -76,10 +76,11 @@ describe.skipIf(!engine.ok)('faultline run against real targets', () => {
     }
   });
 
-  it('kvstore with majority quorums: hundreds of ok operations', async () => {
-    const r = await shortRun({ target: 'kvstore' });
+  it('kvstore with majority quorums, rate-limited: hundreds of ok operations, no more than the rate', async () => {
+    const r = await shortRun({ target: 'kvstore', rate: 150 });
     await expectWellFormed(r);
     expect(r.counts.ok).toBeGreaterThan(300);
+    expect(r.counts.invoked).toBeLessThanOrEqual(150 * 4 + 15);
     expect(r.results?.stats?.valid).toBe(true);
   });
 
