@@ -261,6 +261,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
       }
     };
     const nemesisDone = o.nemesis?.run({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
+    // A nemesis that fails ends the workload phase now; awaiting it below fails the run.
+    nemesisDone?.catch(() => phaseEnd.abort());
     await Promise.all(clients.map((_, w) => worker(w)));
     workEnd = performance.now();
     phaseEnd.abort();
