@@ -118,6 +118,62 @@ export const recordOf = (g: CausalGraph, v: number): OpRecord => {
   };
 };
 
+/**
+ * (key id, value) → record: an open-addressing table on typed arrays for integer values (what
+ * workloads write), a Map per key for anything else. No allocation per integer write.
+ */
+class WriteIndex {
+  /** Slots of three: key id, value, record + 1 (0: empty). */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private readonly other = new Map<number, Map<unknown, number>>();
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.table = new Int32Array(size * 3);
+    this.mask = size - 1;
+  }
+
+  /** The slot (×3) holding (kid, v), or the empty one where it would go. */
+  private slot(kid: number, v: number): number {
+    let h = Math.imul(kid ^ Math.imul(v, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    const t = this.table;
+    let i = h & this.mask;
+    while (t[3 * i + 2] !== 0 && (t[3 * i] !== kid || t[3 * i + 1] !== v)) i = (i + 1) & this.mask;
+    return 3 * i;
+  }
+
+  /** Records (kid, value) → rec; returns the earlier record of that pair, or -1. */
+  add(kid: number, value: Value, rec: number): number {
+    if (typeof value === 'number' && (value | 0) === value) {
+      const i = this.slot(kid, value);
+      const t = this.table;
+      if (t[i + 2] !== 0) return t[i + 2]! - 1;
+      t[i] = kid;
+      t[i + 1] = value;
+      t[i + 2] = rec + 1;
+      return -1;
+    }
+    let m = this.other.get(kid);
+    if (!m) {
+      m = new Map();
+      this.other.set(kid, m);
+    }
+    const vk = valueKey(value);
+    const prev = m.get(vk);
+    if (prev !== undefined) return prev;
+    m.set(vk, rec);
+    return -1;
+  }
+
+  get(kid: number, value: Value): number {
+    if (typeof value === 'number' && (value | 0) === value) return this.table[this.slot(kid, value) + 2]! - 1;
+    return this.other.get(kid)?.get(valueKey(value)) ?? -1;
+  }
+}
+
 /** Builds the graph; throws InputError on a repeated written value or an unsupported operation. */
 export function buildGraph(history: History, file: string): CausalGraph {
   // Pair invocations with completions, client operations only.
@@ -131,7 +187,15 @@ export function buildGraph(history: History, file: string): CausalGraph {
     isWrite: new Uint8Array(cap),
     type: new Uint8Array(cap),
   };
-  const open = new Map<number, number>();
+  // The open invocation of each process: an array when process ids are small (the usual case).
+  let maxProcess = -1;
+  for (let i = 0; i < ops.length; i++) {
+    const p = ops[i]!.process;
+    if (typeof p === 'number' && p > maxProcess) maxProcess = p;
+  }
+  const dense = Number.isSafeInteger(maxProcess) && maxProcess < 1 << 22;
+  const openArr = new Int32Array(dense ? maxProcess + 1 : 0).fill(-1);
+  const openMap = new Map<number, number>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (op.process === 'nemesis') continue;
@@ -148,11 +212,18 @@ export function buildGraph(history: History, file: string): CausalGraph {
       R.process[r] = op.process;
       R.isWrite[r] = op.f === 'write' ? 1 : 0;
       R.type[r] = TYPE_INFO;
-      open.set(op.process, r);
+      if (dense && op.process >= 0 && Number.isInteger(op.process)) openArr[op.process] = r;
+      else openMap.set(op.process, r);
     } else {
-      const r = open.get(op.process);
-      if (r === undefined) continue;
-      open.delete(op.process);
+      let r: number;
+      if (dense && op.process >= 0 && Number.isInteger(op.process)) {
+        r = openArr[op.process]!;
+        openArr[op.process] = -1;
+      } else {
+        r = openMap.get(op.process) ?? -1;
+        openMap.delete(op.process);
+      }
+      if (r < 0) continue;
       R.comp[r] = i;
       R.type[r] = op.type === 'ok' ? TYPE_OK : op.type === 'fail' ? TYPE_FAIL : TYPE_INFO;
     }
@@ -163,7 +234,7 @@ export function buildGraph(history: History, file: string): CausalGraph {
   // Index writes by (key, value); a repeated value is an error naming both operations.
   const keyIds = new Map<Key, number>();
   const keys: Key[] = [];
-  const written: Map<unknown, number>[] = [];
+  const written = new WriteIndex(count);
   const recKey = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const invoke = ops[R.inv[i]!]!;
@@ -173,7 +244,6 @@ export function buildGraph(history: History, file: string): CausalGraph {
       kid = keys.length;
       keyIds.set(k, kid);
       keys.push(k);
-      written.push(new Map());
     }
     recKey[i] = kid;
     if (!R.isWrite[i]) continue;
@@ -183,16 +253,13 @@ export function buildGraph(history: History, file: string): CausalGraph {
         undefined,
         `${describeOp(rec(i))} writes null, which stands for the initial value and is never written`,
       );
-    const m = written[kid]!;
-    const vk = valueKey(invoke.value);
-    const prev = m.get(vk);
-    if (prev !== undefined)
+    const prev = written.add(kid, invoke.value, i);
+    if (prev >= 0)
       throw new InputError(
         file,
         undefined,
         `key ${String(k)}: value ${JSON.stringify(invoke.value)} is written twice, by ${describeOp(rec(prev))} and by ${describeOp(rec(i))}; the causal checker needs unique written values`,
       );
-    m.set(vk, i);
   }
 
   // Resolve reads; flag thin-air and aborted reads; keep info writes somebody read.
@@ -217,8 +284,8 @@ export function buildGraph(history: History, file: string): CausalGraph {
       keep[i] = 1;
       continue;
     }
-    const w = written[recKey[i]!]!.get(valueKey(value));
-    if (w === undefined) {
+    const w = written.get(recKey[i]!, value);
+    if (w < 0) {
       badReads.push({ pattern: 'ThinAirRead', read: rec(i) });
       continue;
     }

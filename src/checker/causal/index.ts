@@ -309,7 +309,7 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
     .join(', ');
   const summary =
     valid === true
-      ? `${model} holds: ${g.n} operations in ${g.k} sessions (${verdictText}).`
+      ? `${model} holds: ${g.n} operations in ${g.k} sessions (${verdictText}${total > 0 ? `; ${kinds}` : ''}).`
       : valid === false
         ? `${model} violated: ${total} anomal${total === 1 ? 'y' : 'ies'} (${kinds}); ${verdictText}.`
         : `${model} unknown (${notes[notes.length - 1] ?? 'not checked'}); ${verdictText}.`;
