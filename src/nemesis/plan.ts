@@ -52,6 +52,24 @@ export async function checkTargetSupports(
   }
 }
 
+/**
+ * Draws a schedule for placeholder nodes, so that a nemesis that cannot be drawn (no usable
+ * target for a family with this many nodes) fails before anything starts. Returns how many
+ * faults such a schedule holds (0: the phase is shorter than the interval).
+ */
+export function checkPlan(plan: NemesisPlan, nodes: number, timeLimitS: number): { faults: number } {
+  const schedule = generateSchedule({
+    families: plan.families,
+    intervalS: plan.intervalS,
+    durationS: timeLimitS,
+    nodes: Array.from({ length: nodes }, (_, i) => `n${i + 1}`),
+    hasPrimary: true,
+    seed: 0,
+    choices: plan.choices,
+  });
+  return { faults: schedule.entries.filter((e) => e.action === 'start').length };
+}
+
 export interface RunNemesisContext {
   cluster: Cluster;
   recorder: NemesisRecorder;
@@ -62,6 +80,8 @@ export interface RunNemesisContext {
 /** What the runner plugs in: see src/runner/run.ts (`nemesis`). */
 export interface RunNemesis {
   families: readonly NemesisFamily[];
+  /** The plan it plays (for pre-flight checks). */
+  plan?: NemesisPlan;
   recoveryS: number;
   /** For run.json. */
   describe(): Record<string, unknown>;
@@ -80,6 +100,7 @@ export function runNemesisFor(
   let summary: NemesisSummary | undefined;
   return {
     families: plan.families,
+    plan,
     recoveryS: plan.recoveryS,
     describe: () => ({
       families: plan.families,

@@ -34,6 +34,19 @@ describe('faultline run --nemesis: refused before the run', () => {
     );
     expect(shape.code).toBe(254);
     expect(shape.stderr).toMatch(/unknown shape "moat"/);
+    const small = await faultline(
+      'run',
+      '--target',
+      'kvstore',
+      '--nodes',
+      '2',
+      '--nemesis',
+      'partition',
+      '--partitions',
+      'bridge',
+    );
+    expect(small.code).toBe(254);
+    expect(small.stderr).toMatch(/partition: none of bridge applies to 2 node\(s\)/);
     const alone = await faultline('run', '--target', 'kvstore', '--partitions', 'halves');
     expect(alone.code).toBe(254);
     expect(alone.stderr).toMatch(/need --nemesis/);
