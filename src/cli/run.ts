@@ -8,6 +8,7 @@ import { WORKLOADS } from '../../workloads/index.js';
 import { parseMix } from '../../workloads/register.js';
 import { exitCodeFor } from '../checker/types.js';
 import {
+  checkPlan,
   checkTargetSupports,
   DEFAULT_NEMESIS_INTERVAL_S,
   DEFAULT_RECOVERY_S,
@@ -175,11 +176,14 @@ function progressLine(p: Progress): string {
 export async function runCommand(flags: RunFlags): Promise<number> {
   const options = runOptionsFromFlags(flags);
   if (options.nemesis) {
-    // A fault the target cannot take fails here, before any container starts.
+    // A fault the target cannot take, or a nemesis that cannot be drawn for this many nodes,
+    // fails here, before any container starts.
+    const target = TARGETS[options.target]!;
+    const topology = options.topology ?? target.defaultTopology;
     try {
       await checkTargetSupports(
-        TARGETS[options.target]!,
-        options.topology ?? TARGETS[options.target]!.defaultTopology,
+        target,
+        topology,
         options.nodes,
         options.nemesis.families,
         options.targetOptions,
@@ -187,6 +191,23 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     } catch (e) {
       if (e instanceof UnsupportedFaultError) throw new UsageError(e.message);
       throw e;
+    }
+    try {
+      const plan = options.nemesis.plan;
+      if (plan) {
+        const { faults } = checkPlan(
+          plan,
+          options.nodes ?? target.defaultNodes(topology),
+          options.timeLimitS,
+        );
+        if (faults === 0) {
+          process.stderr.write(
+            `faultline: warning: --nemesis-interval ${plan.intervalS} s is long for a ${options.timeLimitS} s run: likely no fault will start (the first comes after about one interval)\n`,
+          );
+        }
+      }
+    } catch (e) {
+      throw new UsageError((e as Error).message);
     }
   }
   const engine = await engineStatus();
