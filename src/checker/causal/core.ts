@@ -75,7 +75,12 @@ export function coBefore(g: CausalGraph, co: CoResult, a: number, b: number): bo
  * WriteCORead either, and only a cyclic result needs the precise pass to tell them apart.
  * This saves one random access into a clock row per candidate.
  */
-export function checkCo(g: CausalGraph, deadline: number, precise = true): CoResult {
+export function checkCo(
+  g: CausalGraph,
+  deadline: number,
+  precise = true,
+  budget = Number.POSITIVE_INFINITY,
+): CoResult {
   const { n, k, sess, pos, isWrite, key, rf, sessStart, readerStart, readers } = g;
   const { ksStart, ksSess, ksFrom, keyWrites, keyWritePos } = g;
   let maxLen = 0;
@@ -88,7 +93,7 @@ export function checkCo(g: CausalGraph, deadline: number, precise = true): CoRes
       writeCount++;
       if (ci[sess[v]!]! < 0) ci[sess[v]!] = kw++;
     }
-  const rows = new RowStore(kw, maxLen + 1, writeCount);
+  const rows = new RowStore(kw, maxLen + 1, writeCount, budget);
   const ksCol = new Int32Array(ksSess.length);
   for (let j = 0; j < ksSess.length; j++) ksCol[j] = ci[ksSess[j]!]!;
   const rowOf = new Int32Array(n).fill(-1);

@@ -8,6 +8,7 @@ import type { Checker, Verdict } from '../types.js';
 import { CM_MAX_ENTRIES, type CmFinding, checkCm } from './cm.js';
 import { type CoResult, checkCo, kahnWithExtra, TimeUp } from './core.js';
 import { buildGraph, type CausalGraph, type OpRecord, recordOf } from './extract.js';
+import { OverBudget } from './rows.js';
 import {
   type Anomaly,
   type CausalModel,
@@ -179,6 +180,7 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
     options.timeLimitMs !== undefined ? Date.now() + options.timeLimitMs : Number.POSITIVE_INFINITY;
   const maxWitnesses = options.maxWitnesses ?? 100;
   const cmMaxOps = options.cmMaxOps ?? 100_000;
+  const clockBudget = (options.clockBudgetMB ?? 2048) * 2 ** 20;
   const notes: string[] = [];
   const g = buildGraph(history, file);
   const counts: Partial<Record<Pattern, number>> = {};
@@ -214,11 +216,11 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
   let cfEdges = 0;
   let co: CoResult | undefined;
   try {
-    co = checkCo(g, deadline, false);
+    co = checkCo(g, deadline, false, clockBudget);
     let cv = co.visited === g.n ? kahnWithExtra(g, co.cf, 3, deadline) : undefined;
     if (co.visited < g.n || cv!.visited < g.n) {
       // Something is wrong: the precise pass tells WriteCORead from CyclicCF.
-      co = checkCo(g, deadline, true);
+      co = checkCo(g, deadline, true, clockBudget);
       cv = co.visited === g.n ? kahnWithExtra(g, co.cf, 3, deadline) : undefined;
     }
     const cyclic = co.visited < g.n;
@@ -291,8 +293,13 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
       }
     }
   } catch (e) {
-    if (!(e instanceof TimeUp)) throw e;
-    notes.push(`time limit of ${options.timeLimitMs} ms reached: unfinished models are unknown.`);
+    if (e instanceof TimeUp)
+      notes.push(`time limit of ${options.timeLimitMs} ms reached: unfinished models are unknown.`);
+    else if (e instanceof OverBudget)
+      notes.push(
+        `not checked: ${e.message} (${g.k} sessions; raise clockBudgetMB to try anyway): unfinished models are unknown.`,
+      );
+    else throw e;
     if (g.badReads.length > 0) models.CC = models.CCv = models.CM = false;
   }
 

@@ -6,6 +6,13 @@
  */
 export type RowArray = Int32Array | Uint16Array;
 
+/** The clock rows would outgrow their memory budget (many sessions that write). */
+export class OverBudget extends Error {
+  constructor(readonly bytes: number) {
+    super(`vector clocks need more than ${Math.round(bytes / 2 ** 20)} MB`);
+  }
+}
+
 export class RowStore {
   readonly chunks: RowArray[] = [];
   readonly shift: number;
@@ -23,6 +30,7 @@ export class RowStore {
     readonly k: number,
     maxValue: number,
     maxRows: number,
+    readonly budget = Number.POSITIVE_INFINITY,
   ) {
     this.wide = maxValue >= 0xffff;
     let shift = 0;
@@ -37,6 +45,7 @@ export class RowStore {
     const c = row >>> this.shift;
     if (c === this.chunks.length) {
       const size = (1 << this.shift) * this.k;
+      if (this.bytes() + size * (this.wide ? 4 : 2) > this.budget) throw new OverBudget(this.bytes());
       this.chunks.push(this.wide ? new Int32Array(size) : new Uint16Array(size));
     }
     const chunk = this.chunks[c]!;

@@ -131,6 +131,12 @@ export interface CausalOptions {
    */
   cmMaxOps?: number;
   cm?: boolean;
+  /**
+   * Memory for the vector clocks of writes, in MiB (default 2048): a history with very many
+   * writing sessions (thousands of crashed processes) needs sessions × writes entries; past the
+   * budget the verdicts are "unknown" instead of the process running out of memory.
+   */
+  clockBudgetMB?: number;
   /** At most this many anomalies get a full witness (default 100). */
   maxWitnesses?: number;
   /** Name of the file, for error messages. */

@@ -72,6 +72,14 @@ describe('causal checker API', () => {
     expect(r.notes.join(' ')).toMatch(/time limit/);
   });
 
+  it('answers unknown, not out of memory, when the clocks would outgrow their budget', () => {
+    const h = simulateCausalStore({ sessions: 400, replicas: 4, keys: 10, operations: 20_000, seed: 4 });
+    const r = checkCausal(h, { clockBudgetMB: 1 });
+    expect(r.models).toEqual({ CC: 'unknown', CCv: 'unknown', CM: 'unknown' });
+    expect(r.notes.join(' ')).toMatch(/vector clocks need more than/);
+    expect(checkCausal(h, {}).models.CCv).toBe(true);
+  });
+
   it('leaves CM unknown above cmMaxOps unless asked for', () => {
     const h = simulateCausalStore({ sessions: 5, replicas: 2, keys: 3, operations: 500, seed: 9 });
     const r = checkCausal(h, { cmMaxOps: 100 });
