@@ -278,22 +278,23 @@ export function coEdge(g: CausalGraph, a: number, b: number, steps: Step[]): Wit
   };
 }
 
-/** "x=1 (process 0) → then y=1 → read by process 1 → then x=2" */
+/** "process 0 wrote x=1, then wrote y=1, process 1 read y=1, then wrote x=2" */
 export function chainText(g: CausalGraph, steps: Step[]): string {
   if (steps.length === 0) return '';
-  const first = steps[0]!.from;
-  const parts = [
-    `process ${recordOf(g, first).process} ${recordOf(g, first).f === 'write' ? 'wrote' : 'read'} ${kv(g, first)}`,
-  ];
+  const first = recordOf(g, steps[0]!.from);
+  const verb = (f: string) => (f === 'write' ? 'wrote' : 'read');
+  const parts = [`process ${first.process} ${verb(first.f)} ${kv(g, steps[0]!.from)}`];
+  let current = first.process;
   for (const st of steps) {
     const r = recordOf(g, st.to);
-    const verb = r.f === 'write' ? 'wrote' : 'read';
-    if (st.kind === 'po') parts.push(`then ${verb} ${kv(g, st.to)}`);
+    if (st.kind === 'po')
+      parts.push(`${r.process === current ? '' : `process ${r.process} `}then ${verb(r.f)} ${kv(g, st.to)}`);
     else if (st.kind === 'rf') parts.push(`process ${r.process} read ${kv(g, st.to)}`);
     else
       parts.push(
-        `which ${st.kind === 'cf' ? 'must be ordered' : 'that session sees'} before ${kv(g, st.to)}`,
+        `which ${st.kind === 'cf' ? 'must be ordered' : `process ${recordOf(g, st.by!).process} sees`} before ${kv(g, st.to)} (written by process ${r.process})`,
       );
+    current = r.process;
   }
   return parts.join(', ');
 }
