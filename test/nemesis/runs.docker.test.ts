@@ -146,7 +146,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       target: 'kvstore',
       rate: 600,
       targetOptions: { replicas: 3, readQuorum: 3, writeQuorum: 3 },
-      workloadOptions: { mix: { read: 1, write: 1, cas: 0 } },
+      workloadOptions: { keys: 10, mix: { read: 1, write: 1, cas: 0 } },
     };
     // Control: the same store and workload without the bump is linearizable.
     const control = await run({
