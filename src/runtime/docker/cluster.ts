@@ -34,7 +34,7 @@ const IPTABLES = '/usr/sbin/iptables-nft';
 export interface DockerClusterOptions {
   target: Target;
   targetOptions: TargetOptions;
-  /** Exact subnet for the run's network (default: a free /24 of the pool). */
+  /** Exact subnet for the run's network (default: FAULTLINE_SUBNET, else a free /24 of the pool). */
   subnet?: string;
   /**
    * Image to run. The default, faultline-base, runs the host's /usr read-only and supports
@@ -359,7 +359,11 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
   live.add(cluster);
 
   try {
-    const { network: net, cidr } = await createNetwork(netName, runId, options.subnet);
+    const { network: net, cidr } = await createNetwork(
+      netName,
+      runId,
+      options.subnet ?? (process.env.FAULTLINE_SUBNET || undefined),
+    );
     network = net;
     const hosts = Array.from({ length: count }, (_, i) => hostIp(cidr, 11 + i));
     deployment = await target.plan({ ...targetOptions, nodes: count }, hosts);
