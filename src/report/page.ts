@@ -27,7 +27,7 @@ pre{background:#f6f6f6;padding:.6rem;overflow:auto;max-height:30rem}
 .failure{border-left:3px solid #c62828;padding-left:.8rem;margin:1rem 0}.state{color:#555}
 svg.timeline{border:1px solid #eee;background:#fcfcfc}
 svg .ok{fill:#66bb6a}svg .fail{fill:#ef5350}svg .info{fill:#ffb74d}svg .hl{stroke:#000;stroke-width:1.5}
-svg .nemesis{stroke:#7e57c2;stroke-dasharray:3 2}svg .nemesis-label{font-size:9px;fill:#7e57c2}svg .lane{font-size:10px;fill:#777}
+svg .fault{fill:#7e57c2;fill-opacity:.08}svg .fault-label{font-size:9px;fill:#5e35b1}svg .nemesis{stroke:#7e57c2;stroke-dasharray:3 2}svg .nemesis-label{font-size:9px;fill:#7e57c2}svg .lane{font-size:10px;fill:#777}
 `;
 
 function metaTable(meta: Record<string, unknown>): string {
@@ -58,7 +58,7 @@ export function renderReport(input: ReportInput): string {
 <p class="muted">${history.ops.length} events · ${nemesis.length} nemesis events${links ? ` · ${links}` : ''}</p>
 ${input.meta ? `<h2>Run</h2>${metaTable(input.meta)}` : ''}
 <h2>Timeline</h2>
-<p class="muted">One lane per process; bars from invocation to completion: green ok, red fail, amber unknown (info or never completed). Outlined: operations the evidence names. Dashed: nemesis actions. Hover for details.</p>
+<p class="muted">One lane per process; bars from invocation to completion: green ok, red fail, amber unknown (info or never completed). Outlined: operations the evidence names. Dashed: nemesis actions; shaded: fault intervals. Hover for details.</p>
 ${renderTimeline(history, { highlight: highlightedEvents(results) })}
 <h2>Verdicts</h2>
 ${Object.entries(results)

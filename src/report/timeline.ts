@@ -1,11 +1,12 @@
 /**
  * The run as a picture: one lane per process, one bar per operation from invocation to
  * completion (green ok, red fail, amber info or never completed), nemesis events as marks and
- * shaded fault intervals. Large histories show a window (around the first failure if any) so
+ * fault intervals (rebuilt from the history's nemesis events) shaded behind them. Large histories show a window (around the first failure if any) so
  * the page stays light.
  */
 import type { History, Op } from '../history/op.js';
 import { pairOperations } from '../history/operations.js';
+import { nemesisIntervals } from '../nemesis/record.js';
 import { esc, json } from './html.js';
 
 const LANE = 14;
@@ -47,12 +48,24 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
   const lane = new Map(processes.map((p, i) => [p, i]));
   const height = processes.length * LANE + 30;
 
+  // Fault intervals shaded, one row band per fault so overlapping faults stay readable.
+  const intervals = nemesisIntervals(events).filter((i) => (i.end ?? t1) >= t0 && i.start <= t1);
+  const bands = intervals
+    .map((i, n) => {
+      const from = x(Math.max(i.start, t0));
+      const to = x(Math.min(i.end ?? t1, t1));
+      const label = `${i.kind}${i.detail ? ` ${i.detail}` : ''}${i.nodes.length ? ` (${i.nodes.join(', ')})` : ''}`;
+      return `<rect x="${from}" y="0" width="${Math.max(1, to - from)}" height="${height - 20}" class="fault f-${esc(i.kind)}"><title>${esc(label)}</title></rect><text x="${from + 2}" y="${height - 20 + 10 + (n % 2) * 9}" class="fault-label">${esc(label)}</text>`;
+    })
+    .join('');
   const nemesis = events.filter((e: Op) => e.process === 'nemesis' && e.time >= t0 && e.time <= t1);
   const marks = nemesis
     .map(
       (e) =>
         `<line x1="${x(e.time)}" x2="${x(e.time)}" y1="0" y2="${height - 20}" class="nemesis"><title>${esc(e.f)} ${json(e.value)}</title></line>` +
-        `<text x="${x(e.time) + 2}" y="${height - 8}" class="nemesis-label">${esc(e.f)}</text>`,
+        (intervals.length > 0
+          ? ''
+          : `<text x="${x(e.time) + 2}" y="${height - 8}" class="nemesis-label">${esc(e.f)}</text>`),
     )
     .join('');
   const lanes = processes
@@ -70,5 +83,5 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
       return `<rect x="${start}" y="${y}" width="${Math.max(1.5, end - start)}" height="${LANE - 4}" class="${cls}"><title>${esc(label)}</title></rect>`;
     })
     .join('');
-  return `${note}<svg class="timeline" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="operations per process over time">${lanes}${marks}${bars}</svg>`;
+  return `${note}<svg class="timeline" viewBox="0 0 ${WIDTH} ${height + 12}" width="100%" role="img" aria-label="operations per process over time">${bands}${lanes}${marks}${bars}</svg>`;
 }
