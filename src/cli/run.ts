@@ -21,6 +21,7 @@ import { type Progress, type RunOptions, run, validateRunOptions } from '../runn
 import { UnsupportedFaultError } from '../runtime/cluster.js';
 import { destroyAllClusters } from '../runtime/docker/cluster.js';
 import { engineStatus } from '../runtime/docker/engine.js';
+import { parseCidr } from '../runtime/docker/network.js';
 import { TARGETS } from '../targets/index.js';
 import { EXIT, UsageError } from './exit.js';
 
@@ -161,6 +162,7 @@ export function runOptionsFromFlags(flags: RunFlags): RunOptions {
     throw new UsageError('--partitions and --clock-offset need --nemesis');
   }
   try {
+    if (options.subnet !== undefined) parseCidr(options.subnet);
     validateRunOptions(options);
   } catch (e) {
     throw new UsageError((e as Error).message);
