@@ -3,6 +3,9 @@
  * to reports/<run>/, tear down (always: also on Ctrl-C, SIGTERM or a crash), check, and exit
  * with the verdict (0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 crash).
  */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { WORKLOADS } from '../../workloads/index.js';
 import { parseMix } from '../../workloads/register.js';
@@ -270,6 +273,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       process.stdout.write(
         `${options.check === false ? 'NOT CHECKED' : verdict}${result.interrupted ? ' (interrupted)' : ''}: ${result.dir}\n`,
       );
+      const page = join(result.dir, 'index.html');
+      if (existsSync(page)) process.stdout.write(`report: ${page}\n`);
     }
     return options.check === false ? EXIT.valid : exitCodeFor(result.valid);
   } catch (e) {
@@ -289,9 +294,12 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a workload against a real cluster in Docker, record the history, check it')
     .addOption(
-      new Option('-t, --target <name>', 'database to test')
+      new Option(
+        '-t, --target <name>',
+        "database to test (default: kvstore, faultline's own reference store)",
+      )
         .choices(Object.keys(TARGETS))
-        .makeOptionMandatory(),
+        .default('kvstore'),
     )
     .option('--topology <name>', 'etcd: cluster; redis: single | replicas | sentinel; kvstore: leaderless')
     .option(
