@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Docker-backed suites share one engine; run files in forks so a crash stays contained.
     pool: 'forks',
+    // In CI, also write a JSON summary so .ci/run can print one plain "N passed, N failed" line.
+    ...(process.env.CI ? { reporters: ['default', 'json'], outputFile: { json: 'reports/vitest.json' } } : {}),
   },
 });
