@@ -5,7 +5,9 @@
  * (Jepsen's key rotation), which keeps each key's linearizability search small.
  * Judged by the linearizability checker (cas-register model, per key) and the stats checker.
  */
+
 import { linearizableChecker } from '../src/checker/linearizable/index.js';
+import { perfChecker } from '../src/checker/perf.js';
 import { statsChecker } from '../src/checker/stats.js';
 import type { ClientOp } from '../src/clients/types.js';
 import type { Value } from '../src/history/op.js';
@@ -101,6 +103,7 @@ export const registerWorkload: Workload = {
     return [
       { checker: linearizableChecker, options: { model: 'cas-register', timeLimitMs: o.checkTimeLimitMs } },
       { checker: statsChecker, options: {} },
+      { checker: perfChecker, options: {} },
     ];
   },
 };

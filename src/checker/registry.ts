@@ -4,6 +4,7 @@
  */
 import { causalChecker } from './causal/index.js';
 import { linearizableChecker } from './linearizable/index.js';
+import { perfChecker } from './perf.js';
 import { statsChecker } from './stats.js';
 import type { Checker } from './types.js';
 
@@ -11,6 +12,7 @@ export const checkers: Record<string, Checker> = {
   stats: statsChecker,
   causal: causalChecker,
   linearizable: linearizableChecker,
+  perf: perfChecker,
 };
 
 export const checkerNames = () => Object.keys(checkers);

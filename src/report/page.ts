@@ -2,6 +2,7 @@
 import type { History } from '../history/op.js';
 import { highlightedEvents, renderCheckerResult } from './evidence.js';
 import { esc, json, verdictBadge } from './html.js';
+import { renderLatencyPlot, renderThroughputPlot } from './plots.js';
 import { renderTimeline } from './timeline.js';
 
 export interface ReportInput {
@@ -27,7 +28,7 @@ pre{background:#f6f6f6;padding:.6rem;overflow:auto;max-height:30rem}
 .failure{border-left:3px solid #c62828;padding-left:.8rem;margin:1rem 0}.state{color:#555}
 svg.timeline{border:1px solid #eee;background:#fcfcfc}
 svg .ok{fill:#66bb6a}svg .fail{fill:#ef5350}svg .info{fill:#ffb74d}svg .hl{stroke:#000;stroke-width:1.5}
-svg .fault{fill:#7e57c2;fill-opacity:.08}svg .fault-label{font-size:9px;fill:#5e35b1}svg .nemesis{stroke:#7e57c2;stroke-dasharray:3 2}svg .nemesis-label{font-size:9px;fill:#7e57c2}svg .lane{font-size:10px;fill:#777}
+svg .fault{fill:#7e57c2;fill-opacity:.08}svg .fault-label{font-size:9px;fill:#5e35b1}svg.plot{border:1px solid #eee;background:#fcfcfc}svg .grid{stroke:#e5e5e5}svg .tick{font-size:10px;fill:#777}svg .rate{fill:none;stroke-width:1.5}svg .rate.ok{stroke:#43a047}svg .rate.fail{stroke:#e53935}svg .rate.info{stroke:#fb8c00}svg .nemesis{stroke:#7e57c2;stroke-dasharray:3 2}svg .nemesis-label{font-size:9px;fill:#7e57c2}svg .lane{font-size:10px;fill:#777}
 `;
 
 function metaTable(meta: Record<string, unknown>): string {
@@ -64,6 +65,10 @@ ${renderTimeline(history, { highlight: highlightedEvents(results) })}
 ${Object.entries(results)
   .map(([name, r]) => renderCheckerResult(name, r))
   .join('\n')}
+<h2>Performance</h2>
+<p class="muted">Green ok, red fail, amber unknown; shaded: fault intervals.</p>
+${renderLatencyPlot(history)}
+${renderThroughputPlot(history)}
 <h2>Faults</h2>
 ${nemesisList}
 </body></html>
