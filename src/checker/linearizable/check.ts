@@ -8,11 +8,11 @@ import { type Operation, pairOperations } from '../../history/operations.js';
 import type { Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
 import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
-import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models.js';
+import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/index.js';
 import { plainOp, runOnWorker, workersAvailable } from './pool.js';
 import { type Prepared, partitionByKey, prepare, validateOps } from './prepare.js';
 import { Interleaver } from './schedule.js';
-import type { SearchOutcome } from './search.js';
+import type { SearchOutcome } from './search/index.js';
 
 export interface LinearizableOptions extends ModelOptions {
   /** A model name (see MODEL_NAMES) or a model object. */

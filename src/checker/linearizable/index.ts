@@ -18,4 +18,4 @@ export {
   modelByName,
   models,
   type RegisterOptions,
-} from './models.js';
+} from './models/index.js';

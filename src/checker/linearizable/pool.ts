@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Key } from '../../history/op.js';
 import type { EvidenceOp, KeyEvidence } from './check.js';
 import type { ModelOp } from './model.js';
-import type { ModelOptions } from './models.js';
+import type { ModelOptions } from './models/index.js';
 
 export type PlainOp = ModelOp & EvidenceOp;
 

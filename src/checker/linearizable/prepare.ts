@@ -6,8 +6,8 @@ import { InputError } from '../../history/errors.js';
 import type { Key } from '../../history/op.js';
 import type { Operation } from '../../history/operations.js';
 import { genericKernel, type Model, type ModelOp } from './model.js';
-import { valueKey } from './models.js';
-import type { Problem } from './search.js';
+import { valueKey } from './models/index.js';
+import type { Problem } from './search/index.js';
 
 /** Splits operations by key, in order of first appearance; one group when no op has a key. */
 export function partitionByKey(ops: readonly Operation[]): Map<Key | undefined, Operation[]> {

@@ -3,7 +3,13 @@
  * easy refutation on one key is found before a hard key is finished (what Porcupine gets from
  * one goroutine per partition). Stops at the first key found not linearizable unless asked not to.
  */
-import { createSearch, type Problem, type Search, type SearchLimits, type SearchOutcome } from './search.js';
+import {
+  createSearch,
+  type Problem,
+  type Search,
+  type SearchLimits,
+  type SearchOutcome,
+} from './search/index.js';
 
 export interface ScheduleOptions {
   limits: SearchLimits;

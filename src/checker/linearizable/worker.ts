@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { evidenceFor } from './check.js';
 import { memoBudget } from './memo.js';
-import { modelByName } from './models.js';
+import { modelByName } from './models/index.js';
 import type { WorkerResult, WorkerTask } from './pool.js';
 import { prepare } from './prepare.js';
 import { Interleaver } from './schedule.js';

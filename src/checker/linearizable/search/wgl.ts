@@ -21,174 +21,20 @@
  * The search is resumable (`run(steps)`), so a scheduler can interleave many sub-histories
  * and stop at the first that is not linearizable, whichever it is.
  */
-import { Memo, type MemoBudget, MemoFull } from './memo.js';
-import type { Kernel } from './model.js';
-
-export interface Problem {
-  /** Number of operations, sorted by call time. */
-  n: number;
-  call: Float64Array;
-  /** Return time; +Infinity for info operations. */
-  ret: Float64Array;
-  /** 1 for info operations (may take effect any time after their call, or never). */
-  info: Uint8Array;
-  /** For an info operation, the previous identical info operation, or -1. */
-  twin: Int32Array;
-  /** 1 for operations that never change the state where they are legal (reads). */
-  readOnly: Uint8Array;
-  kernel: Kernel;
-}
-
-export interface SearchLimits {
-  /** performance.now() value past which the search gives up; Infinity for none. */
-  deadline: number;
-  /** Memory for memoization, shared by every search that holds a table at the same time. */
-  budget: MemoBudget;
-  /** Sub-histories longer than this start with a fingerprint memo (default FINGERPRINT_ABOVE). */
-  fingerprintAbove?: number;
-}
-
-export interface PartialLinearization {
-  ops: number[];
-  /** The model state after each step. */
-  states: number[];
-}
-
-export interface SearchOutcome {
-  valid: boolean | 'unknown';
-  reason?: 'time-limit' | 'memory-limit';
-  /** Configurations visited. */
-  configs: number;
-  /** For valid outcomes: a linearization of the ok operations (with the info ones used). */
-  linearization?: PartialLinearization;
-  /** For invalid or unknown outcomes: the longest partial linearizations found (up to 3). */
-  longest: PartialLinearization[];
-  /** The operation whose return could not be reached at the deepest configuration. */
-  stuck?: number;
-  /** The operations that were candidates at that configuration (concurrent with `stuck`). */
-  concurrent?: number[];
-}
-
-const MAX_LONGEST = 3;
-
-/** A fixed-seed xorshift, so runs are reproducible. */
-function zobrist(n: number, seed: number): Uint32Array {
-  const z = new Uint32Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    z[i] = x >>> 0;
-  }
-  return z;
-}
-
-export interface Search {
-  /** Runs at most `steps` steps; the outcome when finished, undefined when paused. */
-  run(steps: number): SearchOutcome | undefined;
-  /** Releases the memoization table (done automatically when the search finishes). */
-  dispose(): void;
-}
-
-/** Runs a search to the end. */
-export function search(p: Problem, limits: SearchLimits): SearchOutcome {
-  const s = createSearch(p, limits);
-  for (;;) {
-    const o = s.run(Number.POSITIVE_INFINITY);
-    if (o) return o;
-  }
-}
-
-/** Above this many operations a sub-history is first searched with fingerprints only. */
-export const FINGERPRINT_ABOVE = 4096;
+import { Memo, MemoFull } from '../memo.js';
+import { Evidence } from './evidence.js';
+import { buildLists } from './lists.js';
+import type { Problem, Search, SearchLimits, SearchOutcome } from './types.js';
+import { zobrist } from './zobrist.js';
 
 /**
- * A search of one sub-history. Long ones start with a fingerprint memo (16 bytes a
- * configuration instead of n/8); a linearization found that way is verified and is a proof,
- * while a refutation is re-checked with the exact memo, so no verdict rests on a hash.
+ * One search mode: `exact` keeps whole bitsets in the memo; otherwise 64-bit fingerprints only
+ * (see createSearch, which re-checks any refutation found that way).
  */
-export function createSearch(p: Problem, limits: SearchLimits): Search {
-  let exact = p.n <= (limits.fingerprintAbove ?? FINGERPRINT_ABOVE);
-  let inner = createSearchMode(p, limits, exact);
-  return {
-    run(steps) {
-      const o = inner.run(steps);
-      if (o === undefined || exact) return o;
-      if (o.valid === true && o.linearization && verify(p, o.linearization)) return o;
-      if (o.valid === 'unknown') return o;
-      inner.dispose();
-      exact = true;
-      inner = createSearchMode(p, limits, true);
-      return undefined;
-    },
-    dispose: () => inner.dispose(),
-  };
-}
-
-/** Checks a linearization independently: every ok op once, real-time order, legal steps. */
-export function verify(p: Problem, lin: PartialLinearization): boolean {
-  const { n, call, ret, info, kernel } = p;
-  const seen = new Uint8Array(n);
-  let maxCall = Number.NEGATIVE_INFINITY;
-  let state = -1;
-  for (let i = 0; i < lin.ops.length; i++) {
-    const x = lin.ops[i]!;
-    if (x < 0 || x >= n || seen[x] === 1) return false;
-    seen[x] = 1;
-    // No operation placed earlier may have been called after this one returned.
-    if (ret[x]! < maxCall) return false;
-    if (call[x]! > maxCall) maxCall = call[x]!;
-    const next = lin.states[i]!;
-    if (i === 0) {
-      if (!kernel.initial.some((s0) => kernel.stepN(s0, x).includes(next))) return false;
-    } else if (!kernel.stepN(state, x).includes(next)) return false;
-    state = next;
-  }
-  for (let x = 0; x < n; x++) if (info[x] === 0 && seen[x] === 0) return false;
-  return true;
-}
-
-function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Search {
+export function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Search {
   const { n, call, ret, info, twin, readOnly, kernel } = p;
-  const HEAD = 2 * n;
-  const next = new Int32Array(2 * n + 1);
-  const prev = new Int32Array(2 * n + 1);
-  // The ok list: calls (entry 2x) and returns (entry 2x+1) in time order, calls first on ties.
-  const okOps: number[] = [];
-  for (let x = 0; x < n; x++) if (info[x] === 0) okOps.push(x);
-  const byRet = okOps.slice().sort((a, b) => ret[a]! - ret[b]!);
-  {
-    let last = HEAD;
-    let i = 0;
-    let j = 0;
-    while (i < okOps.length || j < byRet.length) {
-      let entry: number;
-      if (j >= byRet.length || (i < okOps.length && call[okOps[i]!]! <= ret[byRet[j]!]!))
-        entry = 2 * okOps[i++]!;
-      else entry = 2 * byRet[j++]! + 1;
-      next[last] = entry;
-      prev[entry] = last;
-      last = entry;
-    }
-    next[last] = HEAD;
-    prev[HEAD] = last;
-  }
-  // The info list, in call order.
-  const IHEAD = n;
-  const inext = new Int32Array(n + 1);
-  const iprev = new Int32Array(n + 1);
-  {
-    let last = IHEAD;
-    for (let x = 0; x < n; x++) {
-      if (info[x] === 0) continue;
-      inext[last] = x;
-      iprev[x] = last;
-      last = x;
-    }
-    inext[last] = IHEAD;
-    iprev[IHEAD] = last;
-  }
+  const lists = buildLists(p);
+  const { head: HEAD, next, prev, ihead: IHEAD, inext, iprev } = lists;
 
   const words = Math.max(1, (n + 31) >>> 5);
   const bits = new Uint32Array(words);
@@ -208,63 +54,15 @@ function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Sea
   let sp = 0;
   let steps = 0;
 
-  // Evidence: the deepest configurations reached.
-  let bestDepth = -1;
-  let stuck: number | undefined;
-  let concurrent: number[] | undefined;
-  let stuckDepth = -1;
+  const ev = new Evidence(n, stackOp, stackPrev, call, ret, lists);
+  const snapshot = (s: number) => ev.snapshot(sp, s);
 
-  const snapshot = (s: number): PartialLinearization => {
-    const ops: number[] = [];
-    const states: number[] = [];
-    for (let i = 0; i < sp; i++) {
-      ops.push(stackOp[i]!);
-      states.push(i + 1 < sp ? stackPrev[i + 1]! : s);
-    }
-    return { ops, states };
-  };
-  // The deepest partial linearization, kept incrementally: only the part of the stack that
-  // changed since the last copy is copied again (low = the lowest depth popped to since).
-  const bestOps = new Int32Array(n + 1);
-  const bestStates = new Int32Array(n + 1);
-  let low = 0;
-  const extra: PartialLinearization[] = [];
-  const noteDepth = (s: number) => {
-    if (sp > bestDepth) {
-      for (let i = Math.max(0, Math.min(low, bestDepth) - 1); i < sp; i++) {
-        bestOps[i] = stackOp[i]!;
-        bestStates[i] = i + 1 < sp ? stackPrev[i + 1]! : s;
-      }
-      bestDepth = sp;
-      low = sp;
-      extra.length = 0;
-    } else if (sp === bestDepth && extra.length < MAX_LONGEST - 1 && sp <= 2000) extra.push(snapshot(s));
-  };
-  const longestNow = (): PartialLinearization[] =>
-    bestDepth < 0
-      ? []
-      : [
-          {
-            ops: Array.from(bestOps.subarray(0, bestDepth)),
-            states: Array.from(bestStates.subarray(0, bestDepth)),
-          },
-          ...extra,
-        ];
-  const noteStuck = (deadlineEntry: number, deadline: number) => {
-    if (sp <= stuckDepth) return;
-    stuckDepth = sp;
-    stuck = deadlineEntry >> 1;
-    const c: number[] = [];
-    for (let e = next[HEAD]!; e !== deadlineEntry; e = next[e]!) if ((e & 1) === 0) c.push(e >> 1);
-    for (let x = inext[IHEAD]!; x !== IHEAD && call[x]! <= deadline; x = inext[x]!) c.push(x);
-    concurrent = c;
-  };
   const unknown = (reason: 'time-limit' | 'memory-limit'): SearchOutcome => ({
     valid: 'unknown',
     reason,
     configs: memo.size,
-    longest: longestNow(),
-    ...(stuck === undefined ? {} : { stuck, concurrent }),
+    longest: ev.longest(),
+    ...(ev.stuck === undefined ? {} : { stuck: ev.stuck, concurrent: ev.concurrent! }),
   });
 
   const lift = (x: number) => {
@@ -462,12 +260,7 @@ function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Sea
           continue;
         }
         // Dead end: no candidate leads to a new configuration.
-        if (sp >= bestDepth) {
-          noteDepth(s);
-          let d = next[HEAD]!;
-          while ((d & 1) === 0) d = next[d]!;
-          noteStuck(d, ret[d >> 1]!);
-        }
+        ev.deadEnd(sp, s);
         // Backtrack, through forced moves: their configurations are dead as well.
         let x = -1;
         while (sp > 0) {
@@ -478,7 +271,7 @@ function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Sea
           bits[x >>> 5]! &= ~(1 << (x & 31));
           hash = (hash ^ zob[x]!) >>> 0;
           hash2 = (hash2 ^ zob2[x]!) >>> 0;
-          if (sp < low) low = sp;
+          ev.popped(sp);
           if (stackForced[sp] === 0) break;
           x = -1;
         }
@@ -489,8 +282,8 @@ function createSearchMode(p: Problem, limits: SearchLimits, exact: boolean): Sea
             return finish({
               valid: false,
               configs: memo.size,
-              longest: longestNow(),
-              ...(stuck === undefined ? {} : { stuck, concurrent }),
+              longest: ev.longest(),
+              ...(ev.stuck === undefined ? {} : { stuck: ev.stuck, concurrent: ev.concurrent! }),
             });
           s = kernel.initial[root]!;
           e = next[HEAD]!;

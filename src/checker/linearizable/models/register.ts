@@ -1,0 +1,183 @@
+/**
+ * The register family: `register` (read/write) and `cas-register` (plus compare-and-set), one
+ * model with options for each peer's conventions, compiled to an integer kernel for speed.
+ */
+import type { Value } from '../../../history/op.js';
+import type { Kernel, Model, ModelOp } from '../model.js';
+import { describe, sameValue, show, valueKey } from './values.js';
+
+export interface RegisterOptions {
+  /** Initial value; default null (absent), as Porcupine's etcd data. Knossos's tests use 0. */
+  initial?: Value;
+  /**
+   * What a read that returned nil means. 'absent': the register held nil (Porcupine's etcd
+   * model). 'unknown': it carries no information (Knossos). Default: 'absent' when the initial
+   * value is nil, 'unknown' otherwise (a register that starts at a value and is only ever written
+   * values can never be nil, so a nil read can only mean "no answer").
+   */
+  nilRead?: 'absent' | 'unknown';
+  /**
+   * What a failed cas means. 'drop': it did not take effect and says nothing (Knossos, Jepsen).
+   * 'mismatch': a real answer, the compare did not match, legal only when the value differs
+   * from `expected` (Porcupine's etcd model). Default 'drop'.
+   */
+  failedCas?: 'drop' | 'mismatch';
+}
+
+// Register kernel operation kinds.
+const READ = 0;
+const WRITE = 1;
+const CAS = 2;
+const CAS_MISMATCH = 3;
+const CAS_INFO = 4;
+const NOOP = 5;
+
+function registerModel(name: string, withCas: boolean, options: RegisterOptions): Model<Value> {
+  const initial: Value = options.initial === undefined ? null : options.initial;
+  const nilRead = options.nilRead ?? (initial === null ? 'absent' : 'unknown');
+  const failedCas = options.failedCas ?? 'drop';
+  const casArgs = (op: ModelOp): [Value, Value] => {
+    const v = (op.input ?? op.output) as Value[];
+    return [v[0] ?? null, v[1] ?? null];
+  };
+  const arg = (op: ModelOp): Value => (op.input === null && op.type === 'ok' ? op.output : op.input);
+  const model: Model<Value> = {
+    name,
+    deterministic: true,
+    init: () => [initial],
+    key: valueKey,
+    validate(op) {
+      if (op.f === 'read' || op.f === 'write') return undefined;
+      if (op.f === 'cas' && withCas) {
+        const v = op.input ?? op.output;
+        return Array.isArray(v) && v.length === 2 ? undefined : `cas needs [expected, new], got ${show(v)}`;
+      }
+      return `the ${name} model has no operation "${op.f}"`;
+    },
+    readOnly: (op) => op.f === 'read' || (op.f === 'cas' && op.type === 'fail'),
+    ignore(op) {
+      if (op.f === 'read') return op.type !== 'ok' || (nilRead === 'unknown' && op.output === null);
+      if (op.type === 'fail') return !(op.f === 'cas' && failedCas === 'mismatch');
+      return false;
+    },
+    step(state, op) {
+      if (op.f === 'read') {
+        if (op.type !== 'ok' || (op.output === null && nilRead === 'unknown')) return [state];
+        return sameValue(op.output, state) ? [state] : [];
+      }
+      if (op.f === 'write') return [arg(op)];
+      const [from, to] = casArgs(op);
+      const matches = sameValue(state, from);
+      if (op.type === 'ok') return matches ? [to] : [];
+      if (op.type === 'fail') return failedCas === 'mismatch' ? (matches ? [] : [state]) : [state];
+      return matches ? [to] : [state];
+    },
+    // An info write or cas whose new value nobody observes (no read returns it, no cas expects
+    // it) is dominated by never happening: from that value only a write can lead anywhere, and
+    // a write leads to the same state from anywhere. Not with failed cas as mismatches, which
+    // such a value would satisfy.
+    prune(ops) {
+      const observed = new Set<unknown>();
+      const k = (v: Value) => (typeof v === 'number' ? v : valueKey(v));
+      for (const op of ops) {
+        if (op.f === 'read' && op.type === 'ok') observed.add(k(op.output));
+        else if (op.f === 'cas') {
+          if (op.type === 'fail') return [...ops];
+          observed.add(k(casArgs(op)[0]));
+        }
+      }
+      return ops.filter((op) => {
+        if (op.type !== 'info') return true;
+        const written = op.f === 'write' ? arg(op) : op.f === 'cas' ? casArgs(op)[1] : undefined;
+        return written === undefined || observed.has(k(written));
+      });
+    },
+    describeOp: describe,
+    describeState: show,
+    compile(ops) {
+      const values: Value[] = [null];
+      // Numbers and strings intern by themselves (no key string to build); others by valueKey.
+      const ids = new Map<unknown, number>([['nil', 0]]);
+      const id = (v: Value) => {
+        if (v === null || v === undefined) return 0;
+        const k = typeof v === 'number' ? v : valueKey(v);
+        let i = ids.get(k);
+        if (i === undefined) {
+          i = values.length;
+          values.push(v);
+          ids.set(k, i);
+        }
+        return i;
+      };
+      const n = ops.length;
+      const kind = new Uint8Array(n);
+      const a = new Int32Array(n);
+      const b = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const op = ops[i]!;
+        if (op.f === 'read') {
+          if (op.type !== 'ok' || (op.output === null && nilRead === 'unknown')) kind[i] = NOOP;
+          else {
+            kind[i] = READ;
+            a[i] = id(op.output);
+          }
+        } else if (op.f === 'write') {
+          kind[i] = WRITE;
+          a[i] = id(arg(op));
+        } else {
+          const [from, to] = casArgs(op);
+          a[i] = id(from);
+          b[i] = id(to);
+          kind[i] =
+            op.type === 'ok'
+              ? CAS
+              : op.type === 'info'
+                ? CAS_INFO
+                : failedCas === 'mismatch'
+                  ? CAS_MISMATCH
+                  : NOOP;
+        }
+      }
+      const init = id(initial);
+      const step1 = (s: number, i: number): number => {
+        switch (kind[i]) {
+          case READ:
+            return s === a[i] ? s : -1;
+          case WRITE:
+            return a[i]!;
+          case CAS:
+            return s === a[i] ? b[i]! : -1;
+          case CAS_MISMATCH:
+            return s === a[i] ? -1 : s;
+          case CAS_INFO:
+            return s === a[i] ? b[i]! : s;
+          default:
+            return s;
+        }
+      };
+      const one = new Int32Array(1);
+      const none = new Int32Array(0);
+      const kernel: Kernel = {
+        deterministic: true,
+        initial: [init],
+        step1,
+        stepN(s, i) {
+          const next = step1(s, i);
+          if (next < 0) return none;
+          const out = one.slice();
+          out[0] = next;
+          return out;
+        },
+        describeState: (s) => show(values[s]),
+        stateValue: (s) => values[s],
+      };
+      return kernel;
+    },
+  };
+  return model;
+}
+
+/** A read/write register (Knossos `register`). */
+export const register = (options: RegisterOptions = {}) => registerModel('register', false, options);
+/** A read/write/compare-and-set register (Knossos `cas-register`, Porcupine's etcd model). */
+export const casRegister = (options: RegisterOptions = {}) => registerModel('cas-register', true, options);
