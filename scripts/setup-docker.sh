@@ -68,6 +68,26 @@ if ! engine_up; then
 fi
 log "engine $("$DOCKER" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
+# The jemalloc stand-in (docker/jemalloc-shim.c): Debian's redis-server hangs under libfaketime
+# with the real jemalloc, so the clock fault runs it with this library instead (only then; the
+# directory is not on the host's library path). Rebuilt when the source changes.
+SHIM_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docker/jemalloc-shim.c"
+SHIM_DIR=/usr/local/lib/faultline
+if [ -f "$SHIM_SRC" ]; then
+  if command -v gcc >/dev/null 2>&1; then
+    shim_tmp="$(mktemp -d)"
+    gcc -O2 -shared -fPIC -Wl,-soname,libjemalloc.so.2 -o "$shim_tmp/libjemalloc.so.2" "$SHIM_SRC"
+    if ! cmp -s "$shim_tmp/libjemalloc.so.2" "$SHIM_DIR/libjemalloc.so.2"; then
+      log "installing the jemalloc stand-in in $SHIM_DIR (Redis clock faults)"
+      $SUDO mkdir -p "$SHIM_DIR"
+      $SUDO install -m 0644 "$shim_tmp/libjemalloc.so.2" "$SHIM_DIR/libjemalloc.so.2"
+    fi
+    rm -rf "$shim_tmp"
+  else
+    log "no gcc: the jemalloc stand-in is not built, so Redis cannot take clock faults (apt-get install gcc)"
+  fi
+fi
+
 # faultline-base: the empty root file system used with the host's /usr mounted read-only.
 IMAGE=faultline-base:1
 if ! "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1; then

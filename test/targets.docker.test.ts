@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probe } from '../src/clients/http.js';
 import { clientFor } from '../src/clients/index.js';
+import { respCommand } from '../src/clients/resp.js';
 import type { Cluster } from '../src/runtime/cluster.js';
 import { cleanDocker, listFaultlineResources } from '../src/runtime/docker/clean.js';
 import { createDockerCluster, newRunId } from '../src/runtime/docker/cluster.js';
@@ -199,6 +200,45 @@ describe.skipIf(!engine.ok)('targets in Docker', () => {
     await c1.close();
     await c2.close();
     await cluster.destroy();
+  });
+
+  it('redis: clock faults refused unless asked for; asked for, a bump skews TIME and expires keys, redis keeps serving', async () => {
+    const plain = await up('redis', 'single');
+    expect(plain.faults.clock).toMatchObject({
+      supported: false,
+      reason: expect.stringMatching(/libfaketime/),
+    });
+    await plain.destroy();
+
+    const cluster = await up('redis', 'single', { faults: ['clock'] });
+    expect(cluster.faults.clock).toEqual({ supported: true });
+    const n1 = cluster.nodes[0]!;
+    const serverTime = async () => {
+      const [, , secs] = (await respCommand(n1.host, 6379, ['TIME'])).split('\r\n');
+      return Number(secs) * 1000;
+    };
+    expect(Math.abs((await serverTime()) - Date.now())).toBeLessThan(5_000);
+    // The database runs on faultline's jemalloc stand-in (allocation by glibc), not jemalloc.
+    expect(await cluster.logs('n1')).not.toMatch(/Unexpected recursive calls/);
+    const client = await clientFor('redis')(cluster, 0, { timeoutMs: 2000 });
+    expect(await respCommand(n1.host, 6379, ['SET', 'ttl', 'x', 'EX', '600'])).toBe('+OK\r\n');
+
+    await cluster.clock('n1', { kind: 'offset', seconds: 3600 });
+    expect((await serverTime()) - Date.now()).toBeGreaterThan(3_500_000);
+    // Ten minutes to live, an hour later by the node's clock: gone.
+    expect(await respCommand(n1.host, 6379, ['GET', 'ttl'])).toBe('$-1\r\n');
+    expect(await client.invoke({ f: 'write', key: 'k', value: 1 })).toEqual({ type: 'ok', value: 1 });
+    expect(await client.invoke({ f: 'cas', key: 'k', value: [1, 2] })).toMatchObject({ type: 'ok' });
+    expect(await client.invoke({ f: 'read', key: 'k', value: null })).toEqual({ type: 'ok', value: 2 });
+
+    await cluster.clock('n1', { kind: 'offset', seconds: -300 });
+    expect((await serverTime()) - Date.now()).toBeLessThan(-250_000);
+    await cluster.healAll();
+    expect(Math.abs((await serverTime()) - Date.now())).toBeLessThan(5_000);
+    expect(await client.invoke({ f: 'read', key: 'k', value: null })).toEqual({ type: 'ok', value: 2 });
+    await client.close();
+    await cluster.destroy();
+    expect(await leftovers(cluster.runId)).toBe(0);
   });
 
   it('redis sentinel: after the primary dies, sentinels fail over and the client follows', async () => {

@@ -43,7 +43,7 @@ export async function checkTargetSupports(
   const count = nodes ?? target.defaultNodes(topology);
   const hosts = Array.from({ length: count }, (_, i) => `192.0.2.${11 + i}`);
   const deployment = await target.plan(
-    { ...targetOptions, runId: 'preflight', topology, nodes: count },
+    { ...targetOptions, runId: 'preflight', topology, nodes: count, faults: families },
     hosts,
   );
   for (const family of families) {

@@ -205,7 +205,13 @@ export async function run(o: RunOptions): Promise<RunResult> {
     if (o.signal?.aborted) throw new RunInterrupted();
     cluster = await createDockerCluster({
       target,
-      targetOptions: { runId, topology, ...(o.nodes ? { nodes: o.nodes } : {}), ...o.targetOptions },
+      targetOptions: {
+        runId,
+        topology,
+        ...(o.nodes ? { nodes: o.nodes } : {}),
+        ...(o.nemesis ? { faults: o.nemesis.families } : {}),
+        ...o.targetOptions,
+      },
       subnet: o.subnet,
       image: o.image,
       logDir: join(dir, 'nodes'),

@@ -21,6 +21,11 @@ export interface NodeSpec {
   ports: Record<string, number>;
   /** Run the database under libfaketime so the clock fault can skew it. */
   fakeClock?: boolean;
+  /**
+   * Under libfaketime, satisfy the program's libjemalloc.so.2 with faultline's stand-in
+   * (docker/jemalloc-shim.c, allocation left to glibc): jemalloc hangs under libfaketime.
+   */
+  jemallocShim?: boolean;
 }
 
 export interface Mount {
@@ -52,6 +57,11 @@ export interface TargetOptions {
   topology: string;
   /** Node count; each target has its default and its limits. */
   nodes?: number;
+  /**
+   * The fault families the run will inject. A target may deploy differently for them (Redis
+   * runs under libfaketime only when clock faults are asked for).
+   */
+  faults?: readonly FaultKind[];
   /** Target-specific options (read quorum, serializable reads, ...). */
   [option: string]: unknown;
 }

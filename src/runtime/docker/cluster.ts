@@ -29,6 +29,12 @@ export const FAKETIME_LIB_CANDIDATES = [
   '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1',
   '/usr/lib/faketime/libfaketimeMT.so.1',
 ];
+/**
+ * faultline's libjemalloc.so.2 stand-in (docker/jemalloc-shim.c), built by
+ * scripts/setup-docker.sh; FAULTLINE_JEMALLOC_SHIM names another build.
+ */
+export const JEMALLOC_SHIM_CANDIDATES = ['/usr/local/lib/faultline/libjemalloc.so.2'];
+const SHIM_DIR_IN_CONTAINER = '/faultline/jemalloc';
 const IPTABLES = '/usr/sbin/iptables-nft';
 
 export interface DockerClusterOptions {
@@ -368,6 +374,9 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     const hosts = Array.from({ length: count }, (_, i) => hostIp(cidr, 11 + i));
     deployment = await target.plan({ ...targetOptions, nodes: count }, hosts);
     const preload = FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p));
+    const shim = [process.env.FAULTLINE_JEMALLOC_SHIM, ...JEMALLOC_SHIM_CANDIDATES].find(
+      (p) => p && existsSync(p),
+    );
     if (options.logDir) mkdirSync(options.logDir, { recursive: true });
 
     if (!hostUsr) {
@@ -381,8 +390,16 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     for (const spec of deployment.nodes) {
       const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
       if (spec.sidecar) env.push(`FAULTLINE_SIDECAR=${spec.sidecar}`);
-      if (spec.fakeClock && preload && hostUsr) env.push(`FAULTLINE_PRELOAD=${preload}`);
       const binds = hostUsr ? ['/usr:/usr:ro'] : [];
+      // Without the stand-in, a jemalloc program would hang under libfaketime: run it as is
+      // (the clock fault is then refused below).
+      if (spec.fakeClock && preload && hostUsr && (!spec.jemallocShim || shim)) {
+        env.push(`FAULTLINE_PRELOAD=${preload}`);
+        if (spec.jemallocShim) {
+          env.push(`FAULTLINE_LIBPATH=${SHIM_DIR_IN_CONTAINER}`);
+          binds.push(`${shim}:${SHIM_DIR_IN_CONTAINER}/libjemalloc.so.2:ro`);
+        }
+      }
       for (const m of deployment.mounts)
         binds.push(`${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
       const container = await docker().createContainer({
@@ -435,6 +452,12 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
       no('loss', `${IPTABLES} is not installed on the host (apt-get install iptables)`);
     }
     if (!preload) no('clock', 'libfaketime is not installed on the host (apt-get install libfaketime)');
+    if (!shim && deployment.nodes.some((n) => n.fakeClock && n.jemallocShim)) {
+      no(
+        'clock',
+        `${target.name} links jemalloc, which hangs under libfaketime, and faultline's stand-in is not built (run scripts/setup-docker.sh; it needs gcc)`,
+      );
+    }
     for (const [f, reason] of Object.entries(deployment.unsupported)) no(f as FaultKind, reason);
 
     await Promise.all(

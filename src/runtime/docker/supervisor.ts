@@ -9,9 +9,11 @@
  *   db.pid    the running database's pid (absent while it is down).
  *   faketime  libfaketime's offset ("+0", "+3600", "-300") for databases run with fakeClock.
  *
- * Environment: FAULTLINE_PRELOAD (libfaketime's path, when the database runs under it) and
- * FAULTLINE_SIDECAR (a command started once beside the database). Only the database sees
- * LD_PRELOAD: `docker exec` commands inherit the container environment, which has none.
+ * Environment: FAULTLINE_PRELOAD (libfaketime's path, when the database runs under it),
+ * FAULTLINE_LIBPATH (a directory put first on the database's library path under libfaketime:
+ * the jemalloc stand-in for redis-server) and FAULTLINE_SIDECAR (a command started once beside
+ * the database). Only the database sees LD_PRELOAD and LD_LIBRARY_PATH: `docker exec`
+ * commands inherit the container environment, which has neither.
  */
 export const CONTROL_DIR = '/run/faultline';
 
@@ -29,8 +31,8 @@ while :; do
   if [ -e $C/stopped ]; then sleep 0.05; continue; fi
   echo "[faultline] starting database: $*"
   if [ -n "\${FAULTLINE_PRELOAD:-}" ]; then
-    LD_PRELOAD="$FAULTLINE_PRELOAD" FAKETIME_TIMESTAMP_FILE=$C/faketime FAKETIME_NO_CACHE=1 \\
-      FAKETIME_DONT_FAKE_MONOTONIC=1 "$@" &
+    LD_LIBRARY_PATH="\${FAULTLINE_LIBPATH:-}" LD_PRELOAD="$FAULTLINE_PRELOAD" \\
+      FAKETIME_TIMESTAMP_FILE=$C/faketime FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 "$@" &
   else
     "$@" &
   fi
