@@ -7,6 +7,13 @@
 import { type CausalGraph, lastWriteBelow } from './extract.js';
 import { RowStore } from './rows.js';
 
+/**
+ * Tuning knobs, for tests that must reach every code path on small histories: a key written by
+ * at least a `denseShare` part of the writing sessions gets a column → run table (0: every key,
+ * Infinity: none).
+ */
+export const tuning = { denseShare: 0.25 };
+
 /** Thrown from the hot loops when the time budget is spent. */
 export class TimeUp extends Error {}
 
@@ -96,6 +103,23 @@ export function checkCo(
   const rows = new RowStore(kw, maxLen + 1, writeCount, budget);
   const ksCol = new Int32Array(ksSess.length);
   for (let j = 0; j < ksSess.length; j++) ksCol[j] = ci[ksSess[j]!]!;
+  // Keys written by many sessions get a column → run table, so that a read of such a key can
+  // visit only the columns where its clock exceeds the write it read (collected while merging)
+  // instead of every session that wrote the key. At most 1 / denseShare entries per run in all.
+  const K = ksStart.length - 1;
+  const denseAt = new Int32Array(K).fill(-1);
+  let denseSize = 0;
+  for (let x = 0; x < K; x++)
+    if (ksStart[x + 1]! - ksStart[x]! >= kw * tuning.denseShare) {
+      denseAt[x] = denseSize;
+      denseSize += kw;
+    }
+  const runOfCol = new Int32Array(denseSize).fill(-1);
+  for (let x = 0; x < K; x++)
+    if (denseAt[x]! >= 0)
+      for (let j = ksStart[x]!; j < ksStart[x + 1]!; j++) runOfCol[denseAt[x]! + ksCol[j]!] = j;
+  /** Columns where the reader's clock exceeds the clock of the write it read, from the merge. */
+  const diff = new Int32Array(Math.max(1, kw));
   const rowOf = new Int32Array(n).fill(-1);
   const sessClock = new Int32Array(k * kw);
   /** The newest row of session t (by column) that session s has merged: older ones are dominated. */
@@ -144,6 +168,9 @@ export function checkCo(
       if (w1 >= 0) {
         const t = sess[w1]!;
         const ct = ci[t]!;
+        const dense = denseAt[x]!;
+        /** Number of diff columns, or -1 when they are unknown (no merge loop ran). */
+        let nd = -1;
         // VC(v) = VC(v-1) ⊔ VC(w1)
         // Nothing to merge when w1 is already in v's past (then so is all of w1's past), or when
         // a later row of w1's session was merged before.
@@ -154,11 +181,24 @@ export function checkCo(
             merged[cb + ct] = row;
             const chunk = chunks[row >>> shift]!;
             const rb = (row & mask) * kw;
-            for (let u = 0; u < kw; u++) {
-              const a = chunk[rb + u]!;
-              if (a > sessClock[cb + u]!) {
-                sessClock[cb + u] = a;
-                ch = 1;
+            if (dense < 0)
+              for (let u = 0; u < kw; u++) {
+                const a = chunk[rb + u]!;
+                if (a > sessClock[cb + u]!) {
+                  sessClock[cb + u] = a;
+                  ch = 1;
+                }
+              }
+            else {
+              // Rows of a session only grow, so row(w1) is VC(w1) on every column but ct.
+              nd = 0;
+              for (let u = 0; u < kw; u++) {
+                const a = chunk[rb + u]!;
+                const b = sessClock[cb + u]!;
+                if (a > b) {
+                  sessClock[cb + u] = a;
+                  ch = 1;
+                } else if (b > a) diff[nd++] = u;
               }
             }
           }
@@ -175,7 +215,18 @@ export function checkCo(
         const row1 = rowOf[w1]!;
         const chunk1 = chunks[row1 >>> shift]!;
         const rb1 = (row1 & mask) * kw;
-        for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
+        // With the diff columns known, visit ct (whose row entry may lag w1) and then only
+        // them; otherwise every session that wrote x.
+        const m = nd < 0 ? ksStart[x + 1]! - ksStart[x]! : nd + 1;
+        for (let d = 0; d < m; d++) {
+          let j: number;
+          if (nd < 0) j = ksStart[x]! + d;
+          else {
+            const c = d === 0 ? ct : diff[d - 1]!;
+            if (d > 0 && c === ct) continue;
+            j = runOfCol[dense + c]!;
+            if (j < 0) continue;
+          }
           const c2 = ksCol[j]!;
           const vr = sessClock[cb + c2]!;
           const vw = c2 === ct ? p1 + 1 : chunk1[rb1 + c2]!;
