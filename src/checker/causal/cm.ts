@@ -4,8 +4,14 @@
  * o's causal past and gains `w1 → w2` whenever a read r2 of q returns w2 while the same-key
  * write w1 is HB_o-before r2; iterate to a fixpoint. Bad patterns: WriteHBInitRead, CyclicHB.
  *
- * Each round is one Kahn traversal of o's causal past with vector clocks over sessions
- * (the past of o is a prefix of every session), so a round costs O(n·k).
+ * Incremental fixpoint: vector clocks over the writing sessions are computed once for CO (one
+ * Kahn traversal, shared by every q: the past of o is downward closed, so CO clocks restricted
+ * to it are unchanged). For each q, an added edge merges w1's clock into w2's and the increase
+ * is propagated forward (PO, RF and the edges added so far) inside o's past, in an overlay that
+ * holds only the clocks that changed (writes, and q's own operations: another session's read
+ * only hands its clock on to that session's next write); each read of q is re-examined when its clock grows. A
+ * clock that comes to know its own node's successor closes a cycle. Cost per q: the changed
+ * clocks, not the whole past.
  */
 import { type CoResult, IntList, TimeUp } from './core.js';
 import { type CausalGraph, lastWriteBelow } from './extract.js';
@@ -25,8 +31,48 @@ export interface CmFinding {
   cycle?: Step[];
 }
 
-/** Largest clock table (entries) CM will allocate. */
-export const CM_MAX_ENTRIES = 1 << 27;
+/** Largest clock table (bytes) CM will allocate. */
+export const CM_MAX_BYTES = 2 ** 29;
+
+/** 16-bit clock entries when every session is shorter than 65535 operations. */
+const narrow = (g: CausalGraph): boolean => {
+  for (let s = 0; s < g.k; s++) if (g.sessStart[s + 1]! - g.sessStart[s]! >= 0xffff) return false;
+  return true;
+};
+
+/** Bytes of CM's clock table: two rows (CO, and this session's HB) per node. */
+export const cmBytes = (g: CausalGraph, co: CoResult): number =>
+  2 * g.n * Math.max(1, co.kw) * (narrow(g) ? 2 : 4);
+
+/** Kahn over the nodes of `inSet` with PO ∪ RF ∪ extra: the visited flags (for findCycle). */
+function visitSet(g: CausalGraph, extra: Extra, inSet: (v: number) => boolean): Uint8Array {
+  const { n, pos, rf, sess, readerStart, readers } = g;
+  const indeg = new Int32Array(n);
+  const stack = new Int32Array(n);
+  const done = new Uint8Array(n);
+  let sp = 0;
+  for (let v = 0; v < n; v++) {
+    if (!inSet(v)) continue;
+    const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0) + extra.inStart[v + 1]! - extra.inStart[v]!;
+    indeg[v] = d;
+    if (d === 0) stack[sp++] = v;
+  }
+  while (sp > 0) {
+    const v = stack[--sp]!;
+    done[v] = 1;
+    for (let i = readerStart[v]!, e = readerStart[v + 1]!; i < e; i++) {
+      const r = readers[i]!;
+      if (inSet(r) && --indeg[r]! === 0) stack[sp++] = r;
+    }
+    for (let i = extra.outStart[v]!; i < extra.outStart[v + 1]!; i++) {
+      const r = extra.outTo[i]!;
+      if (--indeg[r]! === 0) stack[sp++] = r;
+    }
+    const next = v + 1;
+    if (next < n && sess[next] === sess[v] && inSet(next) && --indeg[next]! === 0) stack[sp++] = next;
+  }
+  return done;
+}
 
 /** Returns the findings (at most `limit`), or throws TimeUp. */
 export function checkCm(
@@ -38,110 +84,200 @@ export function checkCm(
 ): CmFinding[] {
   const { n, k, sess, pos, isWrite, rf, sessStart, readerStart, readers, key, ksStart, ksSess, keyWrites } =
     g;
+  const { ci, kw } = co;
+  const W = Math.max(1, kw);
   const findings: CmFinding[] = [];
-  const clk = new Int32Array(Math.max(1, n * k));
-  const base = new Int32Array(k + 1);
-  const indeg = new Int32Array(n);
-  const stack = new Int32Array(n);
-  const done = new Uint8Array(n);
+
+  // CO clocks of every node (PO ∪ RF is acyclic when CM runs) in rows 0..n-1; row n+v holds
+  // v's HB clock for the current q once it differs (`ovFlag[v]`).
+  const clk = narrow(g) ? new Uint16Array(2 * n * W) : new Int32Array(2 * n * W);
+  {
+    const indeg = new Uint8Array(n);
+    const stack = new Int32Array(n);
+    let sp = 0;
+    for (let v = 0; v < n; v++) {
+      const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
+      indeg[v] = d;
+      if (d === 0) stack[sp++] = v;
+    }
+    let tick = 0;
+    while (sp > 0) {
+      const v = stack[--sp]!;
+      if ((++tick & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
+      const rb = v * W;
+      if (pos[v]! > 0) clk.copyWithin(rb, rb - W, rb);
+      const w = rf[v]!;
+      if (w >= 0) {
+        const wb = w * W;
+        for (let t = 0; t < kw; t++) if (clk[wb + t]! > clk[rb + t]!) clk[rb + t] = clk[wb + t]!;
+      }
+      const own = ci[sess[v]!]!;
+      if (own >= 0) clk[rb + own] = pos[v]! + 1;
+      for (let i = readerStart[v]!, e = readerStart[v + 1]!; i < e; i++) {
+        const r = readers[i]!;
+        if (--indeg[r]! === 0) stack[sp++] = r;
+      }
+      const next = v + 1;
+      if (next < n && sess[next] === sess[v] && --indeg[next]! === 0) stack[sp++] = next;
+    }
+  }
+
+  // Outside session q only writes need HB clocks (reads of other sessions are never examined
+  // and only pass their clock on along PO): the next write of each node's session, or -1.
+  const nextWrite = new Int32Array(n);
+  for (let v = n - 1; v >= 0; v--)
+    nextWrite[v] = v + 1 < n && sess[v + 1] === sess[v] ? (isWrite[v + 1] ? v + 1 : nextWrite[v + 1]!) : -1;
+
+  const ovFlag = new Uint8Array(n);
+  const touched = new IntList();
+  // Added edges for the current q, as linked lists by source.
+  const head = new Int32Array(n).fill(-1);
+  const edges = new IntList(); // (w1, w2, r2)
+  let nextEdge = new Int32Array(64);
+  const edgeSet = new Set<number>();
+  const heads = new IntList();
+  // Work lists.
+  const queued = new Uint8Array(n);
+  const queue = new IntList();
+  const toCheck = new Uint8Array(n);
+  const checks = new IntList();
+  const bound = new Int32Array(k);
   let tick = 0;
+
+  /** Offset of v's current clock row. */
+  const rowAt = (v: number): number => (ovFlag[v] ? n + v : v) * W;
+  const clockOf = (v: number, col: number): number => clk[rowAt(v) + col]!;
 
   for (let q = 0; q < k && findings.length < limit; q++) {
     let hasRead = false;
     for (let v = sessStart[q]!; v < sessStart[q + 1]!; v++) if (!isWrite[v]) hasRead = true;
     if (!hasRead) continue;
-    const bound = new Int32Array(k);
-    for (let s = 0; s < k; s++) bound[s] = co.ci[s]! >= 0 ? co.sessClock[q * co.kw + co.ci[s]!]! : 0;
+    for (let s = 0; s < k; s++) bound[s] = ci[s]! >= 0 ? co.sessClock[q * kw + ci[s]!]! : 0;
     bound[q] = sessStart[q + 1]! - sessStart[q]!;
-    for (let s = 0; s < k; s++) base[s + 1] = base[s]! + bound[s]!;
-    const m = base[k]!;
-    const inSet = (v: number) => pos[v]! < bound[sess[v]!]!;
-    const row = (v: number) => (base[sess[v]!]! + pos[v]!) * k;
-    const edges = new IntList();
-    const edgeSet = new Set<number>();
-
-    for (;;) {
+    const qBound = bound.slice();
+    const inSet = (v: number) => pos[v]! < qBound[sess[v]!]!;
+    let found: CmFinding | undefined;
+    const finding = (pattern: CmFinding['pattern'], read: number, write: number, cycle: boolean) => {
       const extra = buildExtra(n, edges, 'hb');
-      // Kahn over the past of o, with clocks.
-      let sp = 0;
-      for (let s = 0; s < k; s++)
-        for (let v = sessStart[s]!, e = sessStart[s]! + bound[s]!; v < e; v++) {
-          done[v] = 0;
-          const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0) + extra.inStart[v + 1]! - extra.inStart[v]!;
-          indeg[v] = d;
-          if (d === 0) stack[sp++] = v;
-        }
-      let visited = 0;
-      while (sp > 0) {
-        const v = stack[--sp]!;
-        done[v] = 1;
-        visited++;
-        if ((++tick & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
-        const rb = row(v);
-        if (pos[v]! > 0) clk.copyWithin(rb, rb - k, rb);
-        else clk.fill(0, rb, rb + k);
-        const merge = (u: number) => {
-          const ub = row(u);
-          for (let t = 0; t < k; t++) if (clk[ub + t]! > clk[rb + t]!) clk[rb + t] = clk[ub + t]!;
-        };
-        if (rf[v]! >= 0) merge(rf[v]!);
-        for (let i = extra.inStart[v]!; i < extra.inStart[v + 1]!; i++) merge(extra.inFrom[i]!);
-        clk[rb + sess[v]!] = pos[v]! + 1;
-        for (let i = readerStart[v]!, e = readerStart[v + 1]!; i < e; i++) {
-          const r = readers[i]!;
-          if (inSet(r) && --indeg[r]! === 0) stack[sp++] = r;
-        }
-        for (let i = extra.outStart[v]!; i < extra.outStart[v + 1]!; i++) {
-          const r = extra.outTo[i]!;
-          if (--indeg[r]! === 0) stack[sp++] = r;
-        }
-        const next = v + 1;
-        if (next < n && sess[next] === sess[v] && inSet(next) && --indeg[next]! === 0) stack[sp++] = next;
+      const f: CmFinding = { pattern, session: q, read, write, extra, inSet };
+      if (cycle) {
+        f.cycle = findCycle(g, visitSet(g, extra, inSet), extra, inSet);
+        f.read = f.cycle.find((st) => st.kind === 'hb')?.by ?? f.cycle[0]!.to;
       }
-      if (visited < m) {
-        const cycle = findCycle(g, done, extra, inSet);
-        const by = cycle.find((st) => st.kind === 'hb')?.by ?? cycle[0]!.to;
-        findings.push({ pattern: 'CyclicHB', session: q, read: by, write: -1, extra, inSet, cycle });
-        break;
-      }
+      return f;
+    };
 
-      let changed = false;
-      let found: CmFinding | undefined;
-      for (let r2 = sessStart[q]!; r2 < sessStart[q + 1]! && !found; r2++) {
-        if (isWrite[r2] || ccFlagged[r2]) continue;
-        const w2 = rf[r2]!;
-        const rb = row(r2);
-        const x = key[r2]!;
-        for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e; j++) {
-          const s = ksSess[j]!;
-          const i = lastWriteBelow(g, j, clk[rb + s]!);
-          if (i < 0) continue;
-          const w1 = keyWrites[i]!;
-          if (w2 < 0) {
-            found = { pattern: 'WriteHBInitRead', session: q, read: r2, write: w1, extra, inSet };
-            break;
+    /** Merges u's clock into v's (v ∈ past); true when v's clock grew. Sets `found` on a cycle. */
+    const merge = (u: number, v: number): boolean => {
+      if ((++tick & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
+      const uo = rowAt(u);
+      const cv = ci[sess[v]!]!;
+      if (cv >= 0 && clk[uo + cv]! > pos[v]!) {
+        // u already knows v (or a later operation of v's session): u → v closes a cycle.
+        found = finding('CyclicHB', -1, -1, true);
+        return false;
+      }
+      let vo = rowAt(v);
+      let t = 0;
+      while (t < kw && clk[uo + t]! <= clk[vo + t]!) t++;
+      if (t === kw) return false;
+      if (!ovFlag[v]) {
+        ovFlag[v] = 1;
+        touched.push(v);
+        const to = (n + v) * W;
+        clk.copyWithin(to, vo, vo + W);
+        vo = to;
+      }
+      for (; t < kw; t++) if (clk[uo + t]! > clk[vo + t]!) clk[vo + t] = clk[uo + t]!;
+      return true;
+    };
+
+    /** Propagates from the nodes in `queue` to everything after them in the past. */
+    const propagate = () => {
+      while (queue.length > 0 && !found) {
+        const u = queue.data[--queue.length]!;
+        queued[u] = 0;
+        const push = (v: number) => {
+          if (found || !merge(u, v) || found) return;
+          if (!queued[v]) {
+            queued[v] = 1;
+            queue.push(v);
           }
-          if (w1 === w2) continue;
-          if (clk[row(w1) + sess[w2]!]! > pos[w2]!) {
-            // w2 HB-before w1 HB-before r2, which read w2: the forced w1 → w2 closes a cycle.
-            found = { pattern: 'CyclicHB', session: q, read: r2, write: w1, extra, inSet };
-            break;
+          if (sess[v] === q && !isWrite[v] && !toCheck[v]) {
+            toCheck[v] = 1;
+            checks.push(v);
           }
-          if (clk[row(w2) + s]! > pos[w1]!) continue;
-          const id = w1 * n + w2;
-          if (!edgeSet.has(id)) {
-            edgeSet.add(id);
-            edges.push3(w1, w2, r2);
-            changed = true;
-          }
+        };
+        const next = sess[u] === q ? (u + 1 < n && sess[u + 1] === q ? u + 1 : -1) : nextWrite[u]!;
+        if (next >= 0 && inSet(next)) push(next);
+        for (let i = readerStart[u]!, e = readerStart[u + 1]!; i < e && !found; i++) {
+          const r = readers[i]!;
+          const to = sess[r] === q ? r : nextWrite[r]!;
+          if (to >= 0 && inSet(to)) push(to);
+        }
+        for (let e = head[u]!; e >= 0 && !found; e = nextEdge[e]!) push(edges.data[3 * e + 1]!);
+      }
+    };
+
+    for (let v = sessStart[q + 1]! - 1; v >= sessStart[q]!; v--)
+      if (!isWrite[v] && !ccFlagged[v]) {
+        toCheck[v] = 1;
+        checks.push(v);
+      }
+    while (checks.length > 0 && !found) {
+      const r2 = checks.data[--checks.length]!;
+      toCheck[r2] = 0;
+      const w2 = rf[r2]!;
+      const x = key[r2]!;
+      for (let j = ksStart[x]!, e = ksStart[x + 1]!; j < e && !found; j++) {
+        const s = ksSess[j]!;
+        const i = lastWriteBelow(g, j, clockOf(r2, ci[s]!));
+        if (i < 0) continue;
+        const w1 = keyWrites[i]!;
+        if (w2 < 0) {
+          found = finding('WriteHBInitRead', r2, w1, false);
+          break;
+        }
+        if (w1 === w2) continue;
+        if (clockOf(w1, ci[sess[w2]!]!) > pos[w2]!) {
+          // w2 HB-before w1 HB-before r2, which read w2: the forced w1 → w2 closes a cycle.
+          found = finding('CyclicHB', r2, w1, false);
+          break;
+        }
+        if (clockOf(w2, ci[s]!) > pos[w1]!) continue;
+        const id = w1 * n + w2;
+        if (edgeSet.has(id)) continue;
+        edgeSet.add(id);
+        const e2 = edges.length / 3;
+        edges.push3(w1, w2, r2);
+        if (e2 >= nextEdge.length) {
+          const grown = new Int32Array(nextEdge.length * 2);
+          grown.set(nextEdge);
+          nextEdge = grown;
+        }
+        if (head[w1]! < 0) heads.push(w1);
+        nextEdge[e2] = head[w1]!;
+        head[w1] = e2;
+        if (merge(w1, w2) && !found) {
+          queued[w2] = 1;
+          queue.push(w2);
+          propagate();
         }
       }
-      if (found) {
-        findings.push(found);
-        break;
-      }
-      if (!changed) break;
     }
+    if (found) findings.push(found);
+
+    // Reset the per-q state.
+    for (let i = 0; i < touched.length; i++) ovFlag[touched.data[i]!] = 0;
+    touched.length = 0;
+    for (let i = 0; i < heads.length; i++) head[heads.data[i]!] = -1;
+    heads.length = 0;
+    edges.length = 0;
+    edgeSet.clear();
+    for (let i = 0; i < queue.length; i++) queued[queue.data[i]!] = 0;
+    queue.length = 0;
+    for (let i = 0; i < checks.length; i++) toCheck[checks.data[i]!] = 0;
+    checks.length = 0;
   }
   return findings;
 }

@@ -5,7 +5,7 @@
 import { InputError } from '../../history/errors.js';
 import type { History } from '../../history/op.js';
 import type { Checker, Verdict } from '../types.js';
-import { CM_MAX_ENTRIES, type CmFinding, checkCm } from './cm.js';
+import { CM_MAX_BYTES, type CmFinding, checkCm, cmBytes } from './cm.js';
 import { type CoResult, checkCo, kahnWithExtra, TimeUp } from './core.js';
 import { buildGraph, type CausalGraph, type OpRecord, recordOf } from './extract.js';
 import { OverBudget } from './rows.js';
@@ -280,7 +280,7 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
         notes.push(
           `CM not checked: ${g.n} operations is above cmMaxOps (${cmMaxOps}); choose --model CM (or cm: true) to run it.`,
         );
-      else if (g.n * g.k > CM_MAX_ENTRIES)
+      else if (cmBytes(g, co) > CM_MAX_BYTES)
         notes.push('CM not checked: the history is too large for its clock table.');
       else {
         const flagged = new Uint8Array(g.n);
