@@ -6,7 +6,8 @@
  *
  * Worker processes follow the history spec: each worker starts as process = its index; after
  * an `info` completion the worker continues as process + concurrency (Jepsen's rule: the old
- * operation may still be in flight, so that process id is never used again).
+ * operation may still be in flight, so that process id is never used again). A worker whose
+ * operation found the database unavailable backs off briefly before the next (backoff.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +25,7 @@ import { writeRunReport, writeRunsIndex } from '../report/write.js';
 import type { Cluster } from '../runtime/cluster.js';
 import { createDockerCluster, newRunId } from '../runtime/docker/cluster.js';
 import { targetByName } from '../targets/index.js';
+import { createBackoff } from './backoff.js';
 import { type Counts, Recorder } from './recorder.js';
 import { createRng, type Rng } from './rng.js';
 
@@ -234,6 +236,9 @@ export async function run(o: RunOptions): Promise<RunResult> {
     const rng = createRng(o.seed);
     const generator = workload.generator(workloadOptions, rng.fork());
     const nemesisRng = rng.fork();
+    // Forked after the others, so the generator's and the nemesis' streams stay as they were.
+    const backoffRng = rng.fork();
+    const backoffs = clients.map(() => createBackoff(backoffRng.fork()));
     const phaseEnd = new AbortController();
     const deadline = performance.now() + o.timeLimitS * 1000;
     const stopTimer = setTimeout(() => phaseEnd.abort(), o.timeLimitS * 1000);
@@ -264,6 +269,9 @@ export async function run(o: RunOptions): Promise<RunResult> {
         if (!op) break;
         const completion = await invoke(recorder, client, pids[w]!, op, o.opTimeoutMs);
         if (completion.type === 'info') pids[w] = (pids[w] as number) + o.concurrency;
+        // The database did not answer: wait a little before the next try (see backoff.ts).
+        const pause = backoffs[w]!.after(completion);
+        if (pause > 0) await sleep(pause, phaseEnd.signal);
       }
     };
     const nemesisDone = o.nemesis?.run({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
