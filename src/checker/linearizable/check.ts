@@ -12,7 +12,7 @@ import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/inde
 import { plainOp, runOnWorker, workersAvailable } from './pool.js';
 import { type Prepared, partitionByKey, prepare, validateOps } from './prepare.js';
 import { Interleaver } from './schedule.js';
-import type { SearchOutcome } from './search/index.js';
+import type { Algorithm, SearchOutcome } from './search/index.js';
 
 export interface LinearizableOptions extends ModelOptions {
   /** A model name (see MODEL_NAMES) or a model object. */
@@ -31,6 +31,11 @@ export interface LinearizableOptions extends ModelOptions {
   sliceSteps?: number;
   /** Tuning: keys with more operations than this are searched with a fingerprint memo first. */
   fingerprintAbove?: number;
+  /**
+   * 'auto' (default): registers whose written values are unique are decided by a polynomial
+   * algorithm, everything else by the WGL search; 'wgl': always the WGL search.
+   */
+  algorithm?: 'auto' | 'wgl';
 }
 
 /** An operation as the evidence shows it. */
@@ -61,6 +66,8 @@ export interface KeyVerdict {
   configs: number;
   ms: number;
   reason?: 'time-limit' | 'memory-limit';
+  /** What decided this key: the WGL search, or the unique-writes algorithm for registers. */
+  algorithm?: Algorithm;
 }
 
 /** Why a key is not linearizable (or why its check stopped). */
@@ -237,6 +244,7 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
         deadline,
         budget,
         ...(options.fingerprintAbove === undefined ? {} : { fingerprintAbove: options.fingerprintAbove }),
+        uniqueWrites: options.algorithm !== 'wgl',
       },
       allKeys: options.allKeys === true,
       cancelled: () => Atomics.load(cancel, 0) === 1,
@@ -247,6 +255,7 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
         kv.configs = outcome.configs;
         kv.ms = ms;
         if (outcome.reason) kv.reason = outcome.reason;
+        if (outcome.algorithm) kv.algorithm = outcome.algorithm;
         if (outcome.valid !== true) {
           const { problem, ops } = prepared[i]!;
           failures.push(evidenceFor(model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)));
@@ -347,6 +356,7 @@ export async function checkLinearizable(
     memoBytes: workerBytes,
     allKeys: options.allKeys === true,
     sliceSteps: options.sliceSteps,
+    uniqueWrites: options.algorithm !== 'wgl',
     cancel: run.cancel.buffer as SharedArrayBuffer,
   }).catch(() => undefined);
   il.run();
@@ -360,6 +370,7 @@ export async function checkLinearizable(
       kv.configs = outcome.configs;
       kv.ms = outcome.ms;
       if (outcome.reason) kv.reason = outcome.reason;
+      if (outcome.algorithm) kv.algorithm = outcome.algorithm;
       if (evidence) run.failures.push(evidence);
     }
   } else if (!il.stopped) {
@@ -368,7 +379,7 @@ export async function checkLinearizable(
     const again = new Interleaver(
       theirs.map((i) => run.prepared[i]!.problem),
       {
-        limits: { deadline: run.deadline, budget: run.budget },
+        limits: { deadline: run.deadline, budget: run.budget, uniqueWrites: options.algorithm !== 'wgl' },
         allKeys: options.allKeys === true,
         onDone(j, outcome, ms) {
           const i = theirs[j]!;
@@ -377,6 +388,7 @@ export async function checkLinearizable(
           kv.configs = outcome.configs;
           kv.ms = ms;
           if (outcome.reason) kv.reason = outcome.reason;
+          if (outcome.algorithm) kv.algorithm = outcome.algorithm;
           if (outcome.valid !== true) {
             const { problem, ops } = run.prepared[i]!;
             run.failures.push(

@@ -75,6 +75,12 @@ export interface Kernel {
    */
   readonly resets?: Uint8Array;
   reachable?(state: number, op: number): boolean;
+  /**
+   * For a sub-history of a read/write register (nothing else): `write[i]` is 1 for a write, 0
+   * for a read, and `value[i]` the state it writes or must read (states are the values). With
+   * it, histories whose written values are unique are decided in polynomial time.
+   */
+  readonly registerView?: { write: Uint8Array; value: Int32Array };
 }
 
 const EMPTY = new Int32Array(0);

@@ -10,6 +10,7 @@ import type { Key } from '../../history/op.js';
 import type { EvidenceOp, KeyEvidence } from './check.js';
 import type { ModelOp } from './model.js';
 import type { ModelOptions } from './models/index.js';
+import type { Algorithm } from './search/index.js';
 
 export type PlainOp = ModelOp & EvidenceOp;
 
@@ -24,6 +25,8 @@ export interface WorkerTask {
   memoBytes: number;
   allKeys: boolean;
   sliceSteps: number | undefined;
+  /** False: the WGL search only. */
+  uniqueWrites: boolean;
   /** Int32Array[1] over shared memory: 1 = stop. */
   cancel: SharedArrayBuffer;
 }
@@ -36,6 +39,7 @@ export interface WorkerResult {
       configs: number;
       ms: number;
       reason?: 'time-limit' | 'memory-limit';
+      algorithm?: Algorithm;
     };
     evidence: KeyEvidence | undefined;
   }[];

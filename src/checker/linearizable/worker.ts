@@ -20,7 +20,7 @@ const results: WorkerResult['keys'] = [];
 const il = new Interleaver(
   prepared.map((p) => p.problem),
   {
-    limits: { deadline, budget: memoBudget(task.memoBytes) },
+    limits: { deadline, budget: memoBudget(task.memoBytes), uniqueWrites: task.uniqueWrites },
     allKeys: task.allKeys,
     cancelled: () => Atomics.load(cancel, 0) === 1,
     ...(task.sliceSteps === undefined ? {} : { sliceSteps: task.sliceSteps }),
@@ -34,6 +34,7 @@ const il = new Interleaver(
           configs: outcome.configs,
           ms,
           ...(outcome.reason ? { reason: outcome.reason } : {}),
+          ...(outcome.algorithm ? { algorithm: outcome.algorithm } : {}),
         },
         evidence:
           outcome.valid === true

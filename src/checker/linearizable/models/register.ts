@@ -171,6 +171,9 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
         describeState: (s) => show(values[s]),
         stateValue: (s) => values[s],
       };
+      // Only reads and writes: the unique-writes algorithm may decide this sub-history.
+      if (kind.every((k) => k === READ || k === WRITE))
+        return { ...kernel, registerView: { write: kind, value: a } };
       return kernel;
     },
   };

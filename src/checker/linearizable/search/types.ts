@@ -2,6 +2,9 @@
 import type { MemoBudget } from '../memo.js';
 import type { Kernel } from '../model.js';
 
+/** The decision procedures. */
+export type Algorithm = 'wgl' | 'unique-writes';
+
 export interface Problem {
   /** Number of operations, sorted by call time. */
   n: number;
@@ -24,6 +27,8 @@ export interface SearchLimits {
   budget: MemoBudget;
   /** Sub-histories longer than this start with a fingerprint memo (default FINGERPRINT_ABOVE). */
   fingerprintAbove?: number;
+  /** False: always the WGL search, even where the unique-writes algorithm applies. */
+  uniqueWrites?: boolean;
 }
 
 export interface PartialLinearization {
@@ -37,6 +42,11 @@ export interface SearchOutcome {
   reason?: 'time-limit' | 'memory-limit';
   /** Configurations visited. */
   configs: number;
+  /**
+   * What decided: 'wgl', the general search, or 'unique-writes', the polynomial algorithm for
+   * read/write registers whose written values are unique.
+   */
+  algorithm?: Algorithm;
   /** For valid outcomes: a linearization of the ok operations (with the info ones used). */
   linearization?: PartialLinearization;
   /** For invalid or unknown outcomes: the longest partial linearizations found (up to 3). */
