@@ -13,6 +13,8 @@ export interface GenOptions {
   seed?: number;
   /** Share of operations that end info. */
   infoRate?: number;
+  /** Share of operations that are cas (default 0.2; the rest split between reads and writes 5:3). */
+  casRate?: number;
 }
 
 export function generateRegisterHistory(o: GenOptions): History {
@@ -25,6 +27,9 @@ export function generateRegisterHistory(o: GenOptions): History {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const infoRate = o.infoRate ?? 0.01;
+  const casRate = o.casRate ?? 0.2;
+  const readBelow = (1 - casRate) * (5 / 8);
+  const writeBelow = 1 - casRate;
   const store = new Map<string, Value>();
   const ops: Op[] = [];
   let nextValue = 1;
@@ -65,10 +70,10 @@ export function generateRegisterHistory(o: GenOptions): History {
       const cur = store.get(key) ?? null;
       let f: string;
       let value: Value;
-      if (r < 0.5) {
+      if (r < readBelow) {
         f = 'read';
         value = null;
-      } else if (r < 0.8) {
+      } else if (r < writeBelow) {
         f = 'write';
         value = nextValue++;
       } else {
