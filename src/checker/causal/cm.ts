@@ -6,8 +6,9 @@
  *
  * Incremental fixpoint: vector clocks over the writing sessions are computed once for CO (one
  * Kahn traversal, shared by every q: the past of o is downward closed, so CO clocks restricted
- * to it are unchanged). For each q, an added edge merges w1's clock into w2's and the increase
- * is propagated forward (PO, RF and the edges added so far) inside o's past, in an overlay that
+ * to it are unchanged). For each q, an added edge w1 → w2 spreads w1's clock, on the columns
+ * where it exceeds w2's, forward from w2 (PO, RF and the edges added so far) inside o's past
+ * until nothing grows, in an overlay that
  * holds only the clocks that changed (writes, and q's own operations: another session's read
  * only hands its clock on to that session's next write); each read of q is re-examined when its clock grows. A
  * clock that comes to know its own node's successor closes a cycle. Cost per q: the changed
@@ -137,8 +138,11 @@ export function checkCm(
   const edgeSet = new Set<number>();
   const heads = new IntList();
   // Work lists.
-  const queued = new Uint8Array(n);
   const queue = new IntList();
+  // The columns (and values) where w1's clock exceeds w2's, for the edge being spread.
+  const uCols = new Int32Array(W);
+  const uVals = new Int32Array(W);
+  const uDense = new Int32Array(W);
   const toCheck = new Uint8Array(n);
   const checks = new IntList();
   const bound = new Int32Array(k);
@@ -167,56 +171,65 @@ export function checkCm(
       return f;
     };
 
-    /** Merges u's clock into v's (v ∈ past); true when v's clock grew. Sets `found` on a cycle. */
-    const merge = (u: number, v: number): boolean => {
-      if ((++tick & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
-      const uo = rowAt(u);
-      const cv = ci[sess[v]!]!;
-      if (cv >= 0 && clk[uo + cv]! > pos[v]!) {
-        // u already knows v (or a later operation of v's session): u → v closes a cycle.
-        found = finding('CyclicHB', -1, -1, true);
-        return false;
-      }
-      let vo = rowAt(v);
-      let t = 0;
-      while (t < kw && clk[uo + t]! <= clk[vo + t]!) t++;
-      if (t === kw) return false;
-      if (!ovFlag[v]) {
-        ovFlag[v] = 1;
-        touched.push(v);
-        const to = (n + v) * W;
-        clk.copyWithin(to, vo, vo + W);
-        vo = to;
-      }
-      for (; t < kw; t++) if (clk[uo + t]! > clk[vo + t]!) clk[vo + t] = clk[uo + t]!;
-      return true;
-    };
-
-    /** Propagates from the nodes in `queue` to everything after them in the past. */
-    const propagate = () => {
+    /**
+     * After adding w1 → w2: every node HB-after w2 (w2 included) gains w1's clock, which can
+     * only exceed w2's on the columns `uCols`. Spreads those values forward, stopping where
+     * nothing grows (everything after such a node already has them). A node whose own entry w1
+     * already covers lies on a cycle. Sets `found` on a cycle.
+     */
+    const spread = (w1: number, w2: number): void => {
+      const a = rowAt(w1);
+      const b = rowAt(w2);
+      let nc = 0;
+      for (let t = 0; t < kw; t++)
+        if (clk[a + t]! > clk[b + t]!) {
+          uCols[nc] = t;
+          uVals[nc++] = clk[a + t]!;
+          uDense[t] = clk[a + t]!;
+        }
+      const raise = (v: number): boolean => {
+        if ((++tick & 0x3fff) === 0 && Date.now() > deadline) throw new TimeUp();
+        const cv = ci[sess[v]!]!;
+        if (cv >= 0 && uDense[cv]! > pos[v]!) {
+          // w1 already knows v (or a later operation of v's session), and v is after w1.
+          found = finding('CyclicHB', -1, -1, true);
+          return false;
+        }
+        let vo = rowAt(v);
+        let i = 0;
+        while (i < nc && uVals[i]! <= clk[vo + uCols[i]!]!) i++;
+        if (i === nc) return false;
+        if (!ovFlag[v]) {
+          ovFlag[v] = 1;
+          touched.push(v);
+          const to = (n + v) * W;
+          clk.copyWithin(to, vo, vo + W);
+          vo = to;
+        }
+        for (; i < nc; i++) if (uVals[i]! > clk[vo + uCols[i]!]!) clk[vo + uCols[i]!] = uVals[i]!;
+        if (sess[v] === q && !isWrite[v] && !toCheck[v]) {
+          toCheck[v] = 1;
+          checks.push(v);
+        }
+        return true;
+      };
+      if (nc > 0 && raise(w2)) queue.push(w2);
       while (queue.length > 0 && !found) {
         const u = queue.data[--queue.length]!;
-        queued[u] = 0;
-        const push = (v: number) => {
-          if (found || !merge(u, v) || found) return;
-          if (!queued[v]) {
-            queued[v] = 1;
-            queue.push(v);
-          }
-          if (sess[v] === q && !isWrite[v] && !toCheck[v]) {
-            toCheck[v] = 1;
-            checks.push(v);
-          }
-        };
         const next = sess[u] === q ? (u + 1 < n && sess[u + 1] === q ? u + 1 : -1) : nextWrite[u]!;
-        if (next >= 0 && inSet(next)) push(next);
+        if (next >= 0 && inSet(next) && raise(next)) queue.push(next);
         for (let i = readerStart[u]!, e = readerStart[u + 1]!; i < e && !found; i++) {
           const r = readers[i]!;
           const to = sess[r] === q ? r : nextWrite[r]!;
-          if (to >= 0 && inSet(to)) push(to);
+          if (to >= 0 && inSet(to) && raise(to)) queue.push(to);
         }
-        for (let e = head[u]!; e >= 0 && !found; e = nextEdge[e]!) push(edges.data[3 * e + 1]!);
+        for (let e = head[u]!; e >= 0 && !found; e = nextEdge[e]!) {
+          const to = edges.data[3 * e + 1]!;
+          if (raise(to)) queue.push(to);
+        }
       }
+      queue.length = 0;
+      for (let i = 0; i < nc; i++) uDense[uCols[i]!] = 0;
     };
 
     for (let v = sessStart[q + 1]! - 1; v >= sessStart[q]!; v--)
@@ -258,11 +271,7 @@ export function checkCm(
         if (head[w1]! < 0) heads.push(w1);
         nextEdge[e2] = head[w1]!;
         head[w1] = e2;
-        if (merge(w1, w2) && !found) {
-          queued[w2] = 1;
-          queue.push(w2);
-          propagate();
-        }
+        spread(w1, w2);
       }
     }
     if (found) findings.push(found);
@@ -274,8 +283,6 @@ export function checkCm(
     heads.length = 0;
     edges.length = 0;
     edgeSet.clear();
-    for (let i = 0; i < queue.length; i++) queued[queue.data[i]!] = 0;
-    queue.length = 0;
     for (let i = 0; i < checks.length; i++) toCheck[checks.data[i]!] = 0;
     checks.length = 0;
   }
