@@ -222,6 +222,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   const tty = process.stderr.isTTY === true;
   let lastPrinted = 0;
+  let lastPhase = '';
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -251,9 +252,11 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       onProgress: (p) => {
         const now = performance.now();
         if (tty) process.stderr.write(`\r\x1b[K${progressLine(p)}`);
-        else if (now - lastPrinted > 5000 || p.phase !== 'running') {
+        else if (now - lastPrinted > 5000 || p.phase !== lastPhase) {
+          // Not a terminal: a line at every change of phase, and every 5 s within one.
           process.stderr.write(`${progressLine(p)}\n`);
           lastPrinted = now;
+          lastPhase = p.phase;
         }
       },
     });

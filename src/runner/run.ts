@@ -73,11 +73,28 @@ export interface NemesisContext {
   signal: AbortSignal;
 }
 
+export const PHASES = [
+  'starting',
+  'running',
+  'draining',
+  'healing',
+  'recovering',
+  'final reads',
+  'teardown',
+  'checking',
+  'done',
+] as const;
+
 export interface Progress {
   elapsedS: number;
   opsPerS: number;
   counts: Counts;
-  phase: 'starting' | 'running' | 'draining' | 'teardown' | 'checking' | 'done';
+  /**
+   * starting, running (the workload), draining (in-flight operations finishing), then with a
+   * nemesis: healing (the final heal), recovering (the quiet period), final reads; then
+   * teardown, checking, done.
+   */
+  phase: (typeof PHASES)[number];
 }
 
 export interface RunResult {
@@ -249,7 +266,14 @@ export async function run(o: RunOptions): Promise<RunResult> {
     const interval = o.rate && o.rate > 0 ? 1000 / o.rate : 0;
     let nextSlot = performance.now();
     workStart = performance.now();
-    progressTimer = setInterval(() => report('running', recorder.counts), 1000);
+    // The timer reports whichever phase the run is in (a long recovery is not "running").
+    let phase: Progress['phase'] = 'running';
+    const enter = (next: Progress['phase']) => {
+      phase = next;
+      report(phase, recorder.counts);
+    };
+    phaseEnd.signal.addEventListener('abort', () => enter('draining'), { once: true });
+    progressTimer = setInterval(() => report(phase, recorder.counts), 1000);
     progressTimer.unref();
     emit(
       `running ${o.workload} on ${o.target} for ${o.timeLimitS} s with ${o.concurrency} workers (seed ${o.seed})`,
@@ -282,12 +306,14 @@ export async function run(o: RunOptions): Promise<RunResult> {
     phaseEnd.abort();
     clearTimeout(stopTimer);
     o.signal?.removeEventListener('abort', stopOnSignal);
-    report('draining', recorder.counts);
+    if (nemesisDone) enter('healing');
     await nemesisDone;
     if (o.nemesis && !o.signal?.aborted) {
       // Healed: a quiet recovery period, then the final reads (what was lost shows here).
       emit(`recovering for ${o.nemesis.recoveryS} s, then final reads`);
+      enter('recovering');
       await sleep(o.nemesis.recoveryS * 1000, o.signal);
+      enter('final reads');
       const finals = generator.final?.() ?? [];
       await Promise.all(
         clients.map(async (client, w) => {

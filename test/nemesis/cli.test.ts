@@ -82,6 +82,20 @@ describe.skipIf(!engine.ok)('faultline run --nemesis on a real cluster', () => {
     const { dir } = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(r.stderr).toMatch(/nemesis: partition,kill every ~2 s: \d+ fault\(s\) scheduled/);
     expect(r.stderr).toMatch(/final heal done/);
+    // The progress line names each phase after the workload's, in order.
+    const phases = [...r.stderr.matchAll(/^\[([a-z ]+)\] \d+ s /gm)].map((m) => m[1]);
+    const order = [...new Set(phases)];
+    expect(order).toEqual([
+      'starting',
+      'running',
+      'draining',
+      'healing',
+      'recovering',
+      'final reads',
+      'teardown',
+      'checking',
+      'done',
+    ]);
     const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
     expect(meta.options.nemesis).toMatchObject({
       families: ['partition', 'kill'],
