@@ -1,41 +1,32 @@
 /**
  * The Docker runtime: one bridge network and one container per node, fixed addresses,
- * readiness, node logs, faults, teardown. Everything created is named `faultline-<run>...` and
+ * readiness, node logs, process faults (kill/start, pause/resume), teardown. Network and
+ * clock faults are in faults.ts. Everything created is named `faultline-<run>...` and
  * labelled with the run id, so `faultline clean` can find leftovers of a crashed run.
  */
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Deployment, NodeSpec, Target, TargetOptions } from '../../targets/types.js';
-import {
-  type ClockSpec,
-  type Cluster,
-  type ClusterNode,
-  FAULT_KINDS,
-  type FaultKind,
-  type Grudge,
-  type NetemSpec,
-  nodeByName,
-  UnsupportedFaultError,
-} from '../cluster.js';
+import type { Deployment, Target, TargetOptions } from '../../targets/types.js';
+import { type Cluster, nodeByName } from '../cluster.js';
 import { docker, engineStatus, LABEL_APP, LABEL_RUN, NAME_PREFIX } from './engine.js';
+import { execIn, sh } from './exec.js';
+import {
+  type FaultNode,
+  type FaultTable,
+  fakeClockSetup,
+  hostFaultTools,
+  initFaultSupport,
+  networkAndClockFaults,
+  probeLatency,
+} from './faults.js';
 import { BASE_IMAGE, requireImage } from './image.js';
-import { type Cidr, candidateSubnets, formatCidr, hostIp, parseCidr } from './network.js';
+import { createNetwork, formatCidr, hostIp } from './network.js';
 import { CONTROL_DIR, KILL_SCRIPT, RUNNING_SCRIPT, START_SCRIPT, supervisedCommand } from './supervisor.js';
 
-export const FAKETIME_LIB_CANDIDATES = [
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/faketime/libfaketimeMT.so.1',
-];
-/**
- * faultline's libjemalloc.so.2 stand-in (docker/jemalloc-shim.c), built by
- * scripts/setup-docker.sh; FAULTLINE_JEMALLOC_SHIM names another build.
- */
-export const JEMALLOC_SHIM_CANDIDATES = ['/usr/local/lib/faultline/libjemalloc.so.2'];
-const SHIM_DIR_IN_CONTAINER = '/faultline/jemalloc';
-const IPTABLES = '/usr/sbin/iptables-nft';
+export { execIn } from './exec.js';
+export { FAKETIME_LIB_CANDIDATES, JEMALLOC_SHIM_CANDIDATES } from './faults.js';
 
 export interface DockerClusterOptions {
   target: Target;
@@ -56,19 +47,13 @@ export interface DockerClusterOptions {
   onEvent?: (message: string) => void;
 }
 
-interface NodeState {
-  spec: NodeSpec;
-  node: ClusterNode;
-  container: Docker.Container;
+interface NodeState extends FaultNode {
   log: string[];
   logBytes: number;
   logFile?: WriteStream;
   logStream?: NodeJS.ReadableStream;
-  strobe?: NodeJS.Timeout;
-  strobeEnd?: NodeJS.Timeout;
   paused: boolean;
   killed: boolean;
-  skewed: boolean;
 }
 
 const MAX_LOG_MEMORY = 1 << 20;
@@ -85,42 +70,6 @@ export function liveClusterCount(): number {
   return live.size;
 }
 
-/** Runs a command in a container; resolves with its exit code and output. */
-export async function execIn(
-  container: Docker.Container,
-  cmd: string[],
-  timeoutMs = 10_000,
-): Promise<{ code: number; output: string }> {
-  const ex = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await ex.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  container.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`exec ${cmd.join(' ')} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-  const info = await ex.inspect();
-  return { code: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
-}
-
-const sh = (script: string) => ['/bin/sh', '-c', script];
-
 function newRunId(): string {
   const d = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -129,34 +78,6 @@ function newRunId(): string {
 }
 
 export { newRunId };
-
-async function createNetwork(
-  name: string,
-  runId: string,
-  subnet: string | undefined,
-): Promise<{ network: Docker.Network; cidr: Cidr }> {
-  const candidates = subnet ? [parseCidr(subnet)] : await candidateSubnets();
-  let lastError: unknown;
-  for (const cidr of candidates) {
-    try {
-      const network = await docker().createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        // No route out: containers reach each other and the host, nothing else.
-        Internal: true,
-        IPAM: { Driver: 'default', Config: [{ Subnet: formatCidr(cidr), Gateway: hostIp(cidr, 1) }] },
-        Labels: { [LABEL_APP]: '1', [LABEL_RUN]: runId },
-      });
-      return { network, cidr };
-    } catch (e) {
-      lastError = e;
-      const msg = String((e as Error).message);
-      if (!/overlap|in use|conflict/i.test(msg) || subnet) break;
-    }
-  }
-  throw new Error(`could not create network ${name}: ${(lastError as Error)?.message ?? lastError}`);
-}
 
 /** Brings a target up in Docker and returns its Cluster once every node is ready. */
 export async function createDockerCluster(options: DockerClusterOptions): Promise<Cluster> {
@@ -182,10 +103,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
   const destroy = async (): Promise<void> => {
     destroying ??= (async () => {
       destroyed = true;
-      for (const s of states.values()) {
-        clearTimeout(s.strobe);
-        clearTimeout(s.strobeEnd);
-      }
+      for (const s of states.values()) ops.stopStrobe(s);
       // Remove by label, so containers created before a failure are found too.
       const containers = await docker().listContainers({
         all: true,
@@ -213,24 +131,14 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
   };
 
   let deployment: Deployment | undefined;
-  const faults = {} as Record<FaultKind, { supported: true } | { supported: false; reason: string }>;
-  const requireFault = (fault: FaultKind) => {
-    const f = faults[fault];
-    if (!f.supported) throw new UnsupportedFaultError(fault, f.reason);
-  };
-  const shell = async (name: string, script: string, what: string) => {
-    const r = await execIn(state(name).container, sh(script));
-    if (r.code !== 0) throw new Error(`${what} on ${name} failed (exit ${r.code}): ${r.output.trim()}`);
-    return r.output;
-  };
-  const writeClock = (name: string, offset: string) =>
-    shell(name, `echo '${offset}' > ${CONTROL_DIR}/faketime`, 'clock');
-  const stopStrobe = (s: NodeState) => {
-    clearTimeout(s.strobe);
-    clearTimeout(s.strobeEnd);
-    s.strobe = undefined;
-    s.strobeEnd = undefined;
-  };
+  const faults = {} as FaultTable;
+  const ops = networkAndClockFaults({
+    faults,
+    nodes: () => [...states.values()],
+    state: (name) => state(name),
+    destroyed: () => destroyed,
+  });
+  const { requireFault, shell } = ops;
 
   const cluster: Cluster = {
     runId,
@@ -267,86 +175,16 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
       await s.container.unpause().catch(ignoreNotModified);
       s.paused = false;
     },
-    async partition(grudge: Grudge) {
-      requireFault('partition');
-      for (const n of Object.keys(grudge)) state(n);
-      await Promise.all(
-        [...states.values()].map((s) => {
-          const drops = (grudge[s.node.name] ?? []).map((peer) => state(peer).node.host);
-          const rules = drops.map((ip) => `${IPTABLES} -A INPUT -s ${ip} -j DROP`);
-          return shell(s.node.name, [`${IPTABLES} -F INPUT`, ...rules].join(' && '), 'partition');
-        }),
-      );
-    },
-    async heal() {
-      if (!faults.partition.supported) return;
-      await Promise.all(
-        [...states.values()].map(async (s) => {
-          await shell(s.node.name, `${IPTABLES} -F INPUT`, 'heal');
-          if (faults.latency.supported) {
-            await execIn(s.container, sh('tc qdisc del dev eth0 root 2>/dev/null; true'));
-          }
-        }),
-      );
-    },
-    async clock(name, spec: ClockSpec) {
-      requireFault('clock');
-      const s = state(name);
-      if (!s.spec.fakeClock) {
-        throw new UnsupportedFaultError('clock', `node ${name}'s database does not run under libfaketime`);
-      }
-      stopStrobe(s);
-      const fmt = (sec: number) => (sec >= 0 ? `+${sec}` : `${sec}`);
-      if (spec.kind === 'reset') {
-        await writeClock(name, '+0');
-        s.skewed = false;
-      } else if (spec.kind === 'offset') {
-        await writeClock(name, fmt(spec.seconds));
-        s.skewed = spec.seconds !== 0;
-      } else {
-        let on = false;
-        const flip = async () => {
-          if (destroyed) return;
-          on = !on;
-          await writeClock(name, on ? fmt(spec.seconds) : '+0').catch(() => {});
-          s.strobe = setTimeout(flip, spec.periodMs);
-        };
-        s.skewed = true;
-        await flip();
-        s.strobeEnd = setTimeout(() => {
-          stopStrobe(s);
-          void writeClock(name, '+0').then(
-            () => {
-              s.skewed = false;
-            },
-            () => {},
-          );
-        }, spec.durationMs);
-      }
-    },
-    async netem(name, spec: NetemSpec) {
-      const s = state(name);
-      const cmds: string[] = [];
-      if (spec.lossPercent !== undefined) {
-        requireFault('loss');
-        const p = Math.max(0, Math.min(100, spec.lossPercent)) / 100;
-        cmds.push(`${IPTABLES} -A INPUT -m statistic --mode random --probability ${p} -j DROP`);
-      }
-      if (spec.delayMs !== undefined) {
-        requireFault('latency');
-        const jitter = spec.jitterMs ? ` ${spec.jitterMs}ms` : '';
-        cmds.push(`tc qdisc replace dev eth0 root netem delay ${spec.delayMs}ms${jitter}`);
-      }
-      if (cmds.length > 0) await shell(s.node.name, cmds.join(' && '), 'netem');
-    },
+    partition: ops.partition,
+    heal: ops.heal,
+    clock: ops.clock,
+    netem: ops.netem,
     async healAll() {
       await Promise.allSettled([...states.values()].map((s) => cluster.resume(s.node.name)));
       await cluster.heal();
       await Promise.all(
         [...states.values()].map(async (s) => {
-          stopStrobe(s);
-          if (faults.clock.supported && s.spec.fakeClock) await writeClock(s.node.name, '+0');
-          s.skewed = false;
+          await ops.resetClock(s);
           if (hostUsr && faults.kill.supported) {
             const running = await execIn(s.container, sh(RUNNING_SCRIPT));
             if (running.code !== 0) await cluster.start(s.node.name);
@@ -373,10 +211,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     network = net;
     const hosts = Array.from({ length: count }, (_, i) => hostIp(cidr, 11 + i));
     deployment = await target.plan({ ...targetOptions, nodes: count }, hosts);
-    const preload = FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p));
-    const shim = [process.env.FAULTLINE_JEMALLOC_SHIM, ...JEMALLOC_SHIM_CANDIDATES].find(
-      (p) => p && existsSync(p),
-    );
+    const tools = hostFaultTools();
     if (options.logDir) mkdirSync(options.logDir, { recursive: true });
 
     if (!hostUsr) {
@@ -391,14 +226,10 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
       const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
       if (spec.sidecar) env.push(`FAULTLINE_SIDECAR=${spec.sidecar}`);
       const binds = hostUsr ? ['/usr:/usr:ro'] : [];
-      // Without the stand-in, a jemalloc program would hang under libfaketime: run it as is
-      // (the clock fault is then refused below).
-      if (spec.fakeClock && preload && hostUsr && (!spec.jemallocShim || shim)) {
-        env.push(`FAULTLINE_PRELOAD=${preload}`);
-        if (spec.jemallocShim) {
-          env.push(`FAULTLINE_LIBPATH=${SHIM_DIR_IN_CONTAINER}`);
-          binds.push(`${shim}:${SHIM_DIR_IN_CONTAINER}/libjemalloc.so.2:ro`);
-        }
+      if (hostUsr) {
+        const clock = fakeClockSetup(spec, tools);
+        env.push(...clock.env);
+        binds.push(...clock.binds);
       }
       for (const m of deployment.mounts)
         binds.push(`${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
@@ -435,30 +266,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     }
 
     // Fault support: the runtime's abilities, then the target's exclusions.
-    for (const f of FAULT_KINDS) faults[f] = { supported: true };
-    const no = (f: FaultKind, reason: string) => {
-      if (faults[f].supported) faults[f] = { supported: false, reason };
-    };
-    if (!hostUsr) {
-      for (const f of ['partition', 'loss', 'latency', 'clock'] as const) {
-        no(
-          f,
-          `needs the faultline-base image (iptables, tc, libfaketime from the host); image ${image} runs as is`,
-        );
-      }
-    }
-    if (!existsSync(IPTABLES)) {
-      no('partition', `${IPTABLES} is not installed on the host (apt-get install iptables)`);
-      no('loss', `${IPTABLES} is not installed on the host (apt-get install iptables)`);
-    }
-    if (!preload) no('clock', 'libfaketime is not installed on the host (apt-get install libfaketime)');
-    if (!shim && deployment.nodes.some((n) => n.fakeClock && n.jemallocShim)) {
-      no(
-        'clock',
-        `${target.name} links jemalloc, which hangs under libfaketime, and faultline's stand-in is not built (run scripts/setup-docker.sh; it needs gcc)`,
-      );
-    }
-    for (const [f, reason] of Object.entries(deployment.unsupported)) no(f as FaultKind, reason);
+    const no = initFaultSupport(faults, { hostUsr, image, tools, deployment, targetName: target.name });
 
     await Promise.all(
       [...states.values()].map(async (s) => {
@@ -469,15 +277,7 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     emit(`started ${states.size} containers on ${formatCidr(cidr)}`);
 
     const latencyProbe = faults.latency.supported
-      ? execIn(
-          [...states.values()][0]!.container,
-          sh('tc qdisc add dev eth0 root netem delay 1ms && tc qdisc del dev eth0 root'),
-        ).then(
-          (r) => {
-            if (r.code !== 0) no('latency', `this kernel has no netem (tc said: ${r.output.trim()})`);
-          },
-          (e: Error) => no('latency', `netem probe failed: ${e.message}`),
-        )
+      ? probeLatency([...states.values()][0]!.container, no)
       : Promise.resolve();
 
     await waitReady(cluster, deployment, options.readyTimeoutMs ?? 60_000, () => destroyed);

@@ -4,7 +4,8 @@
  * the host's routes, or exactly the subnet the user names (--subnet / FAULTLINE_SUBNET).
  */
 import { readFileSync } from 'node:fs';
-import { docker } from './engine.js';
+import type Docker from 'dockerode';
+import { docker, LABEL_APP, LABEL_RUN } from './engine.js';
 
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
 
@@ -86,4 +87,36 @@ export async function candidateSubnets(poolText = process.env.FAULTLINE_SUBNET_P
   }
   if (out.length === 0) throw new Error(`no free /24 left in subnet pool ${poolText}`);
   return out;
+}
+
+/**
+ * Creates the run's bridge network: the named subnet, or the first free candidate of the pool.
+ * Internal: containers reach each other and the host, nothing else.
+ */
+export async function createNetwork(
+  name: string,
+  runId: string,
+  subnet: string | undefined,
+): Promise<{ network: Docker.Network; cidr: Cidr }> {
+  const candidates = subnet ? [parseCidr(subnet)] : await candidateSubnets();
+  let lastError: unknown;
+  for (const cidr of candidates) {
+    try {
+      const network = await docker().createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        // No route out: containers reach each other and the host, nothing else.
+        Internal: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: formatCidr(cidr), Gateway: hostIp(cidr, 1) }] },
+        Labels: { [LABEL_APP]: '1', [LABEL_RUN]: runId },
+      });
+      return { network, cidr };
+    } catch (e) {
+      lastError = e;
+      const msg = String((e as Error).message);
+      if (!/overlap|in use|conflict/i.test(msg) || subnet) break;
+    }
+  }
+  throw new Error(`could not create network ${name}: ${(lastError as Error)?.message ?? lastError}`);
 }
