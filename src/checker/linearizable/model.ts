@@ -76,11 +76,13 @@ export interface Kernel {
   readonly resets?: Uint8Array;
   reachable?(state: number, op: number): boolean;
   /**
-   * For a sub-history of a read/write register (nothing else): `write[i]` is 1 for a write, 0
-   * for a read, and `value[i]` the state it writes or must read (states are the values). With
-   * it, histories whose written values are unique are decided in polynomial time.
+   * For a register sub-history (states are the values) whose every operation, where it takes
+   * effect, needs the state to be `requires[i]` (or anything, when -1) and then sets it to
+   * `installs[i]` (or leaves it, when -1): a read requires, a write installs, a cas both (an
+   * info cas that did not match had no effect). With it, histories whose installed values are
+   * unique are decided in polynomial time.
    */
-  readonly registerView?: { write: Uint8Array; value: Int32Array };
+  readonly registerView?: { requires: Int32Array; installs: Int32Array };
 }
 
 const EMPTY = new Int32Array(0);

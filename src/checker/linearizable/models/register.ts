@@ -171,9 +171,17 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
         describeState: (s) => show(values[s]),
         stateValue: (s) => values[s],
       };
-      // Only reads and writes: the unique-writes algorithm may decide this sub-history.
-      if (kind.every((k) => k === READ || k === WRITE))
-        return { ...kernel, registerView: { write: kind, value: a } };
+      // No failed cas read as a mismatch: the unique-writes algorithm may decide this sub-history.
+      if (kind.every((k) => k === READ || k === WRITE || k === CAS || k === CAS_INFO)) {
+        const requires = new Int32Array(n).fill(-1);
+        const installs = new Int32Array(n).fill(-1);
+        for (let i = 0; i < n; i++) {
+          if (kind[i] !== WRITE) requires[i] = a[i]!;
+          if (kind[i] === WRITE) installs[i] = a[i]!;
+          else if (kind[i] !== READ) installs[i] = b[i]!;
+        }
+        return { ...kernel, registerView: { requires, installs } };
+      }
       return kernel;
     },
   };
