@@ -179,7 +179,14 @@ const keyName = (key: Key | null) => (key === null ? '' : `key ${JSON.stringify(
 function summarize(r: ResultBody): string {
   const keyed = r.keys.length > 1 || (r.keys.length === 1 && r.keys[0]!.key !== null);
   const scope = `${r.operations} operations${keyed ? ` over ${r.keys.length} keys` : ''}, model ${r.model}`;
-  const cost = `${r.configs} configurations, ${r.ms.toFixed(0)} ms`;
+  const byUnique = r.keys.filter((k) => k.algorithm === 'unique-writes').length;
+  const how =
+    byUnique === 0
+      ? ''
+      : byUnique === r.keys.length
+        ? ', unique-writes algorithm'
+        : `, ${byUnique} of ${r.keys.length} keys by the unique-writes algorithm`;
+  const cost = `${r.configs} configurations${how}, ${r.ms.toFixed(0)} ms`;
   if (r.valid === true) return `linearizable: ${scope} (${cost})`;
   const bad = r.failures.find((f) => f.valid === false);
   if (r.valid === false && bad) {

@@ -232,6 +232,7 @@ describe('unique-writes preconditions', () => {
     expect(r.valid).toBe(false);
     expect(r.keys[0]!.algorithm).toBe('unique-writes');
     expect(r.failures[0]!.op?.f).toBe('read');
+    expect(r.summary).toMatch(/unique-writes algorithm/);
   });
 });
 
