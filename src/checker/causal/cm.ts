@@ -156,7 +156,8 @@ export function checkCm(
     let hasRead = false;
     for (let v = sessStart[q]!; v < sessStart[q + 1]!; v++) if (!isWrite[v]) hasRead = true;
     if (!hasRead) continue;
-    for (let s = 0; s < k; s++) bound[s] = ci[s]! >= 0 ? co.sessClock[q * kw + ci[s]!]! : 0;
+    const last = (sessStart[q + 1]! - 1) * W;
+    for (let s = 0; s < k; s++) bound[s] = ci[s]! >= 0 ? clk[last + ci[s]!]! : 0;
     bound[q] = sessStart[q + 1]! - sessStart[q]!;
     const qBound = bound.slice();
     const inSet = (v: number) => pos[v]! < qBound[sess[v]!]!;

@@ -10,9 +10,31 @@ import { RowStore } from './rows.js';
 /**
  * Tuning knobs, for tests that must reach every code path on small histories: a key written by
  * at least a `denseShare` part of the writing sessions gets a column → run table (0: every key,
- * Infinity: none).
+ * Infinity: none); `compact` runs the fast pass with recycled clocks (`checkCoCompact`) always.
  */
-export const tuning = { denseShare: 0.25 };
+export const tuning = { denseShare: 0.25, compact: false };
+
+/**
+ * Bytes `checkCo` may need for clocks: per-session clocks and merge marks (k × writing
+ * sessions each), and a row per write at worst. Above the budget `checkCoCompact` runs instead.
+ */
+export function denseClockBytes(g: CausalGraph): number {
+  const { n, k, sess, isWrite, sessStart } = g;
+  const writing = new Uint8Array(k);
+  let kw = 0;
+  let writes = 0;
+  let maxLen = 0;
+  for (let v = 0; v < n; v++)
+    if (isWrite[v]) {
+      writes++;
+      if (!writing[sess[v]!]) {
+        writing[sess[v]!] = 1;
+        kw++;
+      }
+    }
+  for (let s = 0; s < k; s++) maxLen = Math.max(maxLen, sessStart[s + 1]! - sessStart[s]!);
+  return 8 * k * kw + writes * kw * (maxLen + 1 >= 0xffff ? 4 : 2);
+}
 
 /** Thrown from the hot loops when the time budget is spent. */
 export class TimeUp extends Error {}
@@ -63,6 +85,8 @@ export interface CoResult {
   overwrittenReads: IntList;
   /** Conflict edges (w2, w1, read that forces w2 before w1): flat triples. */
   cf: IntList;
+  /** Whether `rows`/`rowOf`/`sessClock` hold every write's clock (false: `checkCoCompact`). */
+  exact: boolean;
 }
 
 /** VC(w)[t] for a write w. */
@@ -265,7 +289,7 @@ export function checkCo(
     const next = v + 1;
     if (next < n && sess[next] === s && --indeg[next]! === 0) stack[sp++] = next;
   }
-  return { visited, done, rows, rowOf, ci, kw, sessClock, initReads, overwrittenReads, cf };
+  return { visited, done, rows, rowOf, ci, kw, sessClock, initReads, overwrittenReads, cf, exact: true };
 }
 
 /**

@@ -95,6 +95,12 @@ function writerHas(g: CausalGraph, co: CoResult, w: number, a: number): boolean 
  * view. Steps are in forward order, PO runs compressed to one step.
  */
 export function coPath(g: CausalGraph, co: CoResult, a: number, b: number): Step[] {
+  if (!co.exact) {
+    // The clocks are gone (checkCoCompact): search instead.
+    const found = bfsPath(g, a, b, undefined, () => true);
+    if (!found) throw new Error(`internal: no causal path from node ${a} to node ${b}`);
+    return found;
+  }
   const back: Step[] = [];
   const t = g.sess[a]!;
   let cur = b;

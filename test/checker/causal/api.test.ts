@@ -80,6 +80,32 @@ describe('causal checker API', () => {
     expect(checkCausal(h, {}).models.CCv).toBe(true);
   });
 
+  it('recycles clocks instead of giving up when many sessions write', () => {
+    // 1500 writing sessions: keeping every clock would take ~36 MB (over the 8 MB budget), the live ones fit.
+    const h = simulateCausalStore({ sessions: 1500, replicas: 6, keys: 50, operations: 12_000, seed: 5 });
+    const r = checkCausal(h, { clockBudgetMB: 8 });
+    expect(r.models).toMatchObject({ CC: true, CCv: true });
+    expect(r.notes.join(' ')).not.toMatch(/vector clocks need more than/);
+    const broken = simulateCausalStore({
+      sessions: 1500,
+      replicas: 6,
+      keys: 50,
+      operations: 12_000,
+      seed: 5,
+    });
+    // A read of null after the session's own write to that key.
+    const ops = broken.ops;
+    const w = ops.findIndex((o) => o.type === 'ok' && o.f === 'write');
+    const p = ops[w]!.process;
+    const rd = ops.findIndex((o, i) => i > w && o.process === p && o.f === 'read' && o.type === 'ok');
+    expect(rd).toBeGreaterThan(w);
+    ops[rd - 1] = { ...ops[rd - 1]!, key: ops[w]!.key };
+    ops[rd] = { ...ops[rd]!, key: ops[w]!.key, value: null };
+    const b = checkCausal(broken, { clockBudgetMB: 8 });
+    expect(b.models.CC).toBe(false);
+    expect(b.anomalies.some((a) => a.pattern === 'WriteCOInitRead')).toBe(true);
+  });
+
   it('leaves CM unknown above cmMaxOps unless asked for', () => {
     const h = simulateCausalStore({ sessions: 5, replicas: 2, keys: 3, operations: 500, seed: 9 });
     const r = checkCausal(h, { cmMaxOps: 100 });

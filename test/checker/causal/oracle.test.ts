@@ -41,8 +41,16 @@ function realize(raw: { write: boolean; key: number; pick: number; thin: number 
 }
 
 const seen = new Set<string>();
-/** Every code path of the fast algorithm: keys with and without a column → run table. */
-const TUNINGS = [{ denseShare: 0.25 }, { denseShare: Number.POSITIVE_INFINITY }];
+/**
+ * Every code path of the fast algorithm: keys with and without a column → run table, clocks
+ * kept for the whole traversal or recycled (many sessions).
+ */
+const TUNINGS = [
+  { denseShare: 0.25, compact: false },
+  { denseShare: Number.POSITIVE_INFINITY, compact: false },
+  { denseShare: 0.25, compact: true },
+  { denseShare: Number.POSITIVE_INFINITY, compact: true },
+];
 const agree = (sessions: SOp[][]) => {
   const slow = oracle(sessions);
   const saved = { ...tuning };
