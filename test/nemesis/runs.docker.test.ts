@@ -5,12 +5,14 @@
  *   - etcd, serializable reads, minority partitions: stale reads found (not linearizable);
  *   - kvstore, last-write-wins, a clock bump on one node: lost updates found;
  *   - Redis + Sentinel, the primary isolated: what happens is recorded and asserted;
- *   - runs interrupted mid-fault leave no iptables rule, paused container or skewed clock.
+ *   - runs interrupted mid-fault leave no iptables rule, paused container or skewed clock
+ *     (in process, and with a real SIGINT to the `faultline run` binary).
  * Skips (saying why) only when no Docker engine answers.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/history/op.js';
 import { readHistoryFile } from '../../src/history/read.js';
@@ -430,6 +432,91 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       expect(nemesis.at(-1)?.value).toMatchObject({ started: ['n3'], clocksReset: ['n2'] });
       expect(nemesisIntervals(history.ops).every((i) => i.end !== null)).toBe(true);
       expect(await leftovers(r.runId)).toBe(0);
+    }, 120_000);
+
+    it('a real SIGINT to the faultline binary mid-partition: everything healed and removed, history checkable', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'faultline-sigint-nemesis-'));
+      const root = resolve(import.meta.dirname, '..', '..');
+      const child = spawn(
+        process.execPath,
+        [
+          join(root, 'dist/src/cli/main.js'),
+          'run',
+          '--target',
+          'kvstore',
+          '--nemesis',
+          'partition,pause,clock',
+          '--nemesis-interval',
+          '1',
+          '--time-limit',
+          '120',
+          '--rate',
+          '200',
+          '--concurrency',
+          '4',
+          '--seed',
+          '11',
+          '--reports',
+          dir,
+        ],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      let exitedEarly = false;
+      void exited.then(() => (exitedEarly = true));
+      // Wait until a partition is really in place (DROP rules inside a container).
+      let runId: string | undefined;
+      let during: Awaited<ReturnType<typeof inspect>> | undefined;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !exitedEarly) {
+        runId ??= readdirSync(dir)[0];
+        if (runId && stderr.includes('nemesis: partition')) {
+          const seen = await inspect({ runId } as Cluster).catch(() => undefined);
+          if (seen && Object.values(seen).some((n) => n.dropRules > 0)) {
+            during = seen;
+            break;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(during, `no partition seen; stderr:\n${stderr}`).toBeDefined();
+      const t0 = performance.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      log('SIGINT mid-partition', {
+        during,
+        exit: code,
+        stopS: ((performance.now() - t0) / 1000).toFixed(1),
+      });
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      expect(stderr).toMatch(/SIGINT: stopping the run/);
+      expect([0, 1, 2]).toContain(code);
+      expect(stdout).toMatch(/\(interrupted\)/);
+
+      // Nothing left: no container (so no paused one, no rule, no skewed clock inside), no
+      // network, and no host firewall rule for the run's subnet.
+      expect(await leftovers(runId!)).toBe(0);
+      const meta = JSON.parse(readFileSync(join(dir, runId!, 'run.json'), 'utf8'));
+      expect(meta.status).toBe('interrupted');
+      const subnet = String(meta.cluster.subnet);
+      const hostRules = spawnSync('iptables-save', [], { encoding: 'utf8' });
+      if (hostRules.status === 0)
+        expect(hostRules.stdout).not.toContain(subnet.split('/')[0]!.replace(/\.0$/, '.'));
+
+      // The heal happened before the teardown, and is on record; the history checks.
+      const history = await readHistoryFile(join(dir, runId!, 'history.jsonl'), { format: 'jsonl' });
+      finalHeal(history);
+      const intervals = nemesisIntervals(history.ops);
+      expect(intervals.some((i) => i.kind === 'partition')).toBe(true);
+      for (const i of intervals) expect(i.end).not.toBeNull();
+      const results = JSON.parse(readFileSync(join(dir, runId!, 'results.json'), 'utf8'));
+      expect(results.interrupted).toBe(true);
+      expect([true, false]).toContain(results.valid);
+      expect(results.nemesis).toEqual(intervals);
     }, 120_000);
 
     it('mid-pause', async () => {
