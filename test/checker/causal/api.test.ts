@@ -106,6 +106,38 @@ describe('causal checker API', () => {
     expect(b.anomalies.some((a) => a.pattern === 'WriteCOInitRead')).toBe(true);
   });
 
+  it('with recycled clocks, a cycle of CO ∪ CF refutes CCv and leaves CC unknown if the precise pass does not fit', () => {
+    const h = simulateCausalStore({ sessions: 1500, replicas: 6, keys: 50, operations: 12_000, seed: 5 });
+    // The spec's WriteCORead example, on fresh keys and processes, appended.
+    const tail: [number, 'read' | 'write', string, number | null][] = [
+      [90001, 'write', 'z', 1],
+      [90001, 'write', 'y', 1],
+      [90002, 'read', 'y', 1],
+      [90002, 'write', 'z', 2],
+      [90003, 'read', 'z', 2],
+      [90003, 'read', 'z', 1],
+    ];
+    for (const [process, f, key, value] of tail) {
+      const index = h.ops.length;
+      h.ops.push({
+        index,
+        time: index,
+        process,
+        type: 'invoke',
+        f,
+        key,
+        value: f === 'write' ? value : null,
+      });
+      h.ops.push({ index: index + 1, time: index + 1, process, type: 'ok', f, key, value });
+    }
+    const r = checkCausal(h, { clockBudgetMB: 8 });
+    expect(r.models).toEqual({ CC: 'unknown', CCv: false, CM: 'unknown' });
+    expect(r.anomalies.map((a) => a.pattern)).toContain('CyclicCF');
+    expect(r.notes.join(' ')).toMatch(/telling a read of an overwritten value from a conflict cycle/);
+    // With room for every clock, the precise pass names it.
+    expect(checkCausal(h, {}).anomalyCounts).toEqual({ WriteCORead: 1 });
+  });
+
   it('leaves CM unknown above cmMaxOps unless asked for', () => {
     const h = simulateCausalStore({ sessions: 5, replicas: 2, keys: 3, operations: 500, seed: 9 });
     const r = checkCausal(h, { cmMaxOps: 100 });
