@@ -9,6 +9,8 @@ export default defineConfig({
     // Docker-backed suites share one engine; run files in forks so a crash stays contained.
     pool: 'forks',
     // In CI, also write a JSON summary so .ci/run can print one plain "N passed, N failed" line.
-    ...(process.env.CI ? { reporters: ['default', 'json'], outputFile: { json: 'reports/vitest.json' } } : {}),
+    ...(process.env.CI
+      ? { reporters: ['default', 'json'], outputFile: { json: 'reports/vitest.json' } }
+      : {}),
   },
 });

@@ -53,8 +53,8 @@ export function perfStats(history: History): PerfStats {
   for (const op of ops) {
     if (!op.completion) continue;
     const group = `${op.f}\u0000${op.type}`;
-    let list = samples.get(group);
-    if (!list) samples.set(group, (list = []));
+    const list = samples.get(group) ?? [];
+    if (list.length === 0) samples.set(group, list);
     list.push((op.completion.time - op.invoke.time) / 1e6);
     const second = Math.max(0, Math.floor((op.completion.time - t0) / 1e9));
     for (let s = buckets.length; s <= second; s++) buckets.push({ second: s, ok: 0, fail: 0, info: 0 });
