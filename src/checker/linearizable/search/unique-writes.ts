@@ -52,108 +52,122 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
   const { n, call, ret, info } = p;
   const { requires, installs } = view;
   const initial = p.kernel.initial[0]!;
+  // Values are small integers (state ids): per-value tables are typed arrays.
+  let values = initial + 1;
+  for (let x = 0; x < n; x++) {
+    if (requires[x]! >= values) values = requires[x]! + 1;
+    if (installs[x]! >= values) values = installs[x]! + 1;
+  }
   // The installer of each value.
-  const installer = new Map<number, number>();
+  const installer = new Int32Array(values).fill(-1);
   for (let x = 0; x < n; x++) {
     const u = installs[x]!;
     if (u < 0) {
       if (info[x] === 1) return undefined; // reads with unknown results should be gone
       continue;
     }
-    if (u === initial || installer.has(u)) return undefined;
-    installer.set(u, x);
+    if (u === initial || installer[u]! >= 0) return undefined;
+    installer[u] = x;
   }
   // Which operations took effect: every ok one, and the info installers of required values.
   const kept = new Uint8Array(n);
-  const work: number[] = [];
-  const need = (v: number) => {
-    const w = installer.get(v);
-    if (w !== undefined && kept[w] === 0) {
-      kept[w] = 1;
-      work.push(w);
-    }
-  };
+  const work = new Int32Array(n);
+  let top = 0;
   for (let x = 0; x < n; x++) if (info[x] === 0) kept[x] = 1;
-  for (let x = 0; x < n; x++) if (kept[x] === 1 && requires[x]! >= 0) need(requires[x]!);
-  while (work.length > 0) {
-    const w = work.pop()!;
-    if (requires[w]! >= 0) need(requires[w]!);
+  for (let x = 0; x < n + top; x++) {
+    // Ops first, then the info installers found on the way (a worklist appended to `work`).
+    const y = x < n ? x : work[x - n]!;
+    if (kept[y] === 0 || requires[y]! < 0) continue;
+    const w = installer[requires[y]!]!;
+    if (w >= 0 && kept[w] === 0) {
+      kept[w] = 1;
+      work[top++] = w;
+    }
   }
-  // Each required value has an installer (or is the initial value), and at most one cas from it.
-  const successor = new Map<number, number>();
+  // Each required value has an installer (or is the initial value), and at most one cas from
+  // it; reads counted by value.
+  const successor = new Int32Array(values).fill(-1);
+  const readStart = new Int32Array(values + 1);
   let initialRequired = false;
+  let reads = 0;
   for (let x = 0; x < n; x++) {
     if (kept[x] === 0) continue;
     const v = requires[x]!;
     if (v < 0) continue;
     if (v === initial) initialRequired = true;
-    else if (!installer.has(v)) return stuckAt(p, x);
+    else if (installer[v]! < 0) return stuckAt(p, x);
     if (installs[x]! >= 0) {
-      if (successor.has(v)) return stuckAt(p, later(p, x, successor.get(v)!));
-      successor.set(v, x);
+      if (successor[v]! >= 0) return stuckAt(p, later(p, x, successor[v]!));
+      successor[v] = x;
+    } else {
+      readStart[v + 1]!++;
+      reads++;
     }
   }
-  // Chains of blocks, from each plain write (and the initial value), following cas.
-  const readersOf = new Map<number, number[]>();
-  for (let x = 0; x < n; x++) {
-    if (kept[x] === 0 || installs[x]! >= 0 || requires[x]! < 0) continue;
-    const v = requires[x]!;
-    let rs = readersOf.get(v);
-    if (rs === undefined) {
-      rs = [];
-      readersOf.set(v, rs);
-    }
-    rs.push(x);
-  }
+  // The reads of each value, by return time: readOps[readStart[v] .. readStart[v + 1]).
+  for (let v = 0; v < values; v++) readStart[v + 1]! += readStart[v]!;
+  const byRet = new Int32Array(reads);
+  for (let x = 0, i = 0; x < n; x++)
+    if (kept[x] === 1 && installs[x]! < 0 && requires[x]! >= 0) byRet[i++] = x;
+  byRet.sort((a, b) => ret[a]! - ret[b]!);
+  const readOps = new Int32Array(reads);
+  const fill = readStart.slice(0, values);
+  for (const r of byRet) readOps[fill[requires[r]!]!++] = r;
+  // Chains of blocks, from each plain write (and the initial value), following cas; each as
+  // its operations in linearization order: chainOps[chainStart[c] .. chainStart[c + 1]).
   const chainOf = new Int32Array(n).fill(-1);
-  // Each chain as its operations in linearization order, reads of a block by return time.
-  const chains: number[][] = [];
+  const chainOps = new Int32Array(n);
+  const chainStart: number[] = [0];
   const lo: number[] = [];
   const hi: number[] = [];
+  let len = 0;
   const heads: number[] = [];
   if (initialRequired) heads.push(-1);
   for (let x = 0; x < n; x++) if (kept[x] === 1 && installs[x]! >= 0 && requires[x]! < 0) heads.push(x);
   for (const head of heads) {
-    const c = chains.length;
-    const ops: number[] = [];
+    const c = lo.length;
     let chainLo = head < 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     let chainHi = Number.NEGATIVE_INFINITY;
     let v = head < 0 ? initial : installs[head]!;
     let inst = head;
     for (;;) {
       // Block of v: its installer, then its reads.
-      const rs = (readersOf.get(v) ?? []).sort((a, b) => ret[a]! - ret[b]!);
+      const r0 = readStart[v]!;
+      const r1 = readStart[v + 1]!;
       let blockLo = inst < 0 ? Number.POSITIVE_INFINITY : ret[inst]!;
-      for (const r of rs) {
+      for (let i = r0; i < r1; i++) {
+        const r = readOps[i]!;
         if (inst >= 0 && ret[r]! < call[inst]!) return stuckAt(p, r);
         if (ret[r]! < blockLo) blockLo = ret[r]!;
       }
       // Nothing in this block may have returned before something in an earlier block was called.
-      if (blockLo < chainHi) return stuckAt(p, earliest(p, inst, rs));
+      if (blockLo < chainHi) return stuckAt(p, earliest(p, inst, readOps.subarray(r0, r1)));
       if (inst >= 0) {
-        ops.push(inst);
+        chainOps[len++] = inst;
         chainOf[inst] = c;
         if (call[inst]! > chainHi) chainHi = call[inst]!;
       }
-      for (const r of rs) {
-        ops.push(r);
+      for (let i = r0; i < r1; i++) {
+        const r = readOps[i]!;
+        chainOps[len++] = r;
         chainOf[r] = c;
         if (call[r]! > chainHi) chainHi = call[r]!;
       }
       if (blockLo < chainLo) chainLo = blockLo;
-      const next = successor.get(v);
-      if (next === undefined) break;
+      const next = successor[v]!;
+      if (next < 0) break;
       inst = next;
       v = installs[next]!;
     }
-    chains.push(ops);
+    chainStart.push(len);
     lo.push(chainLo);
     hi.push(chainHi);
   }
   // Operations left over lie on cas cycles that no write or initial value starts.
   for (let x = 0; x < n; x++) if (kept[x] === 1 && chainOf[x]! < 0) return stuckAt(p, x);
+  const chains: Chains = { ops: chainOps, start: chainStart };
   // Kahn's algorithm over the implicit relation lo(A) < hi(B).
-  const m = chains.length;
+  const m = lo.length;
   const ids = Array.from({ length: m }, (_, i) => i);
   const byLo = Int32Array.from(ids).sort((a, b) => lo[a]! - lo[b]! || a - b);
   const byHi = Int32Array.from(ids).sort((a, b) => hi[a]! - hi[b]! || a - b);
@@ -182,13 +196,20 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
   return { valid: true, configs: 0, linearization: lin, longest: [], algorithm: ALGORITHM };
 }
 
+/** Chain c's operations in order: ops[start[c] .. start[c + 1]). */
+interface Chains {
+  ops: Int32Array;
+  start: number[];
+}
+
 /** The chains in this order, with the state after each operation. */
-function linearize(p: Problem, chains: readonly number[][], order: readonly number[]): PartialLinearization {
+function linearize(p: Problem, chains: Chains, order: readonly number[]): PartialLinearization {
   const { requires, installs } = p.kernel.registerView!;
   const ops: number[] = [];
   const states: number[] = [];
   for (const c of order)
-    for (const x of chains[c]!) {
+    for (let i = chains.start[c]!; i < chains.start[c + 1]!; i++) {
+      const x = chains.ops[i]!;
       ops.push(x);
       states.push(installs[x]! >= 0 ? installs[x]! : requires[x]!);
     }
@@ -200,7 +221,7 @@ const later = (p: Problem, x: number, y: number) =>
   p.ret[x]! > p.ret[y]! || (p.ret[x] === p.ret[y] && x > y) ? x : y;
 
 /** The operation of a block that returned first. */
-function earliest(p: Problem, inst: number, reads: readonly number[]): number {
+function earliest(p: Problem, inst: number, reads: Int32Array): number {
   let best = inst;
   for (const r of reads) if (best < 0 || p.ret[r]! < p.ret[best]!) best = r;
   return best;
@@ -211,24 +232,15 @@ function earliest(p: Problem, inst: number, reads: readonly number[]): number {
  * that returned first (nothing left can be placed before it), with the operations concurrent
  * with it (itself included, as the search reports them).
  */
-function stuck(
-  p: Problem,
-  chains: readonly number[][],
-  order: readonly number[],
-  removed: Uint8Array,
-): SearchOutcome {
+function stuck(p: Problem, chains: Chains, order: readonly number[], removed: Uint8Array): SearchOutcome {
   const prefix = linearize(p, chains, order);
-  let first = -1;
-  for (let c = 0; c < chains.length; c++) {
-    if (removed[c] === 1) continue;
-    for (const x of chains[c]!) if (first < 0 || p.ret[x]! < p.ret[first]!) first = x;
-  }
-  const concurrent: number[] = [];
-  for (let c = 0; c < chains.length; c++) {
-    if (removed[c] === 1) continue;
-    for (const x of chains[c]!) if (p.call[x]! <= p.ret[first]!) concurrent.push(x);
-  }
-  concurrent.sort((a, b) => a - b);
+  const left: number[] = [];
+  for (let c = 0; c < removed.length; c++)
+    if (removed[c] === 0)
+      for (let i = chains.start[c]!; i < chains.start[c + 1]!; i++) left.push(chains.ops[i]!);
+  let first = left[0]!;
+  for (const x of left) if (p.ret[x]! < p.ret[first]!) first = x;
+  const concurrent = left.filter((x) => p.call[x]! <= p.ret[first]!).sort((a, b) => a - b);
   return { valid: false, configs: 0, longest: [prefix], stuck: first, concurrent, algorithm: ALGORITHM };
 }
 
