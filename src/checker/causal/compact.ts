@@ -99,7 +99,7 @@ export function checkCoCompact(g: CausalGraph, deadline: number, budget: number)
       for (let j = ksStart[x]!; j < ksStart[x + 1]!; j++) runOfCol[denseAt[x]! + ksCol[j]!] = j;
   const diff = new Int32Array(W);
 
-  /** Each session's current clock row (own entry may lag: use positions), -1 before its first operation. */
+  /** Each session's current clock row (its own entry unused: positions), -1 before its first operation. */
   const cur = new Int32Array(k).fill(-1);
   /** Each write's clock row while a reader is unvisited, and how many are. */
   const rowOf = new Int32Array(n).fill(-1);
