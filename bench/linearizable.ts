@@ -149,15 +149,23 @@ async function runSingleKey() {
       casRate,
     });
     const model = casRate === 0 ? 'register' : 'cas-register';
-    for (const algorithm of ['wgl', 'auto'] as const) {
-      const t0 = performance.now();
-      const r = await checkLinearizable(history, { model, algorithm, timeLimitMs: 20_000 });
-      const ms = performance.now() - t0;
-      console.log(
-        `single key, 10^5 operations, 50 processes, 5% info, ${casRate === 0 ? 'no cas' : '20% cas'} (${model}), ` +
-          `--algorithm ${algorithm}: ${ms.toFixed(0)} ms, valid ${r.valid}, decided by ${r.keys[0]?.algorithm ?? '-'}`,
-      );
-    }
+    // The same with one late read corrupted to return a value overwritten long before.
+    const bad: History = { ...history, ops: history.ops.map((o) => ({ ...o })) };
+    const reads = bad.ops.filter((o) => o.type === 'ok' && o.f === 'read' && typeof o.value === 'number');
+    reads[Math.floor(reads.length * 0.8)]!.value = reads[Math.floor(reads.length * 0.3)]!.value;
+    for (const [h, what] of [
+      [history, 'valid'],
+      [bad, 'one corrupted read'],
+    ] as const)
+      for (const algorithm of ['wgl', 'auto'] as const) {
+        const t0 = performance.now();
+        const r = await checkLinearizable(h, { model, algorithm, timeLimitMs: 20_000 });
+        const ms = performance.now() - t0;
+        console.log(
+          `single key, 10^5 operations, 50 processes, 5% info, ${casRate === 0 ? 'no cas' : '20% cas'} (${model}), ${what}, ` +
+            `algorithm ${algorithm}: ${ms.toFixed(0)} ms, valid ${r.valid}, decided by ${r.keys[0]?.algorithm ?? '-'}`,
+        );
+      }
   }
 }
 

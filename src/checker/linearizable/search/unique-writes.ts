@@ -244,9 +244,9 @@ function stuck(p: Problem, chains: Chains, order: readonly number[], removed: Ui
   return { valid: false, configs: 0, longest: [prefix], stuck: first, concurrent, algorithm: ALGORITHM };
 }
 
-/** An operation that can never be linearized, whatever the order. */
+/** An operation that can never be linearized, whatever the order; with those overlapping it. */
 function stuckAt(p: Problem, x: number): SearchOutcome {
   const concurrent: number[] = [];
-  for (let y = 0; y < p.n; y++) if (p.call[y]! <= p.ret[x]!) concurrent.push(y);
+  for (let y = 0; y < p.n; y++) if (p.call[y]! <= p.ret[x]! && p.ret[y]! >= p.call[x]!) concurrent.push(y);
   return { valid: false, configs: 0, longest: [], stuck: x, concurrent, algorithm: ALGORITHM };
 }
