@@ -108,7 +108,11 @@ export function checkCoCompact(g: CausalGraph, deadline: number, budget: number)
   const indeg = new Uint8Array(n);
   const stack = new Int32Array(n);
   let sp = 0;
-  for (let v = 0; v < n; v++) {
+  // Sessions are numbered by first appearance: pushing the ready nodes last-first makes the
+  // traversal start with the earliest sessions and roughly follow the history, so that fewer
+  // sessions are half-visited (each holding a live clock) at a time. (A heap on invocation
+  // index saved little more and cost a quarter more time.)
+  for (let v = n - 1; v >= 0; v--) {
     const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
     indeg[v] = d;
     if (d === 0) stack[sp++] = v;
