@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHistoryFile } from '../src/history/read.js';
+import { runNemesisFor } from '../src/nemesis/plan.js';
 import { type RunOptions, type RunResult, run } from '../src/runner/run.js';
 import { docker, engineStatus, LABEL_RUN } from '../src/runtime/docker/engine.js';
 
@@ -103,6 +104,31 @@ describe.skipIf(!engine.ok)('faultline run against real targets', () => {
     expect(lin.summary).toMatch(/not linearizable/);
     expect(lin.failures.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('redis with its database killed: workers back off instead of flooding the history', async () => {
+    // Without the backoff, refused connections fail at once and 10 workers recorded ~450k
+    // failures in 12 s; with it each worker waits up to 160 ms between failed tries.
+    const r = await shortRun({
+      target: 'redis',
+      timeLimitS: 6,
+      seed: 4,
+      nemesis: runNemesisFor(
+        { families: ['kill'], intervalS: 2, recoveryS: 0, choices: {} },
+        { timeLimitS: 6 },
+      ),
+    });
+    const history = await expectWellFormed(r);
+    const unavailable = history.ops.filter(
+      (o) =>
+        (o.type === 'fail' || o.type === 'info') && o.process !== 'nemesis' && o.error !== 'cas-mismatch',
+    );
+    expect(history.ops.some((o) => o.process === 'nemesis' && o.f === 'kill')).toBe(true);
+    expect(unavailable.length).toBeGreaterThan(0);
+    // 10 workers × 6 s at ≥ 80 ms apart is at most ~750, plus the first few fast tries.
+    expect(unavailable.length).toBeLessThan(1500);
+    console.log(`[backoff evidence] ${unavailable.length} unavailable completions, ${r.counts.ok} ok`);
+    expect(r.counts.ok).toBeGreaterThan(300);
+  }, 60_000);
 
   it('SIGINT stops the run, tears everything down, and leaves a checkable history', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-sigint-'));
