@@ -40,6 +40,8 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
     const v = (op.input ?? op.output) as Value[];
     return [v[0] ?? null, v[1] ?? null];
   };
+  // One of them, without building the pair (prune looks at every cas of a history).
+  const casArg = (op: ModelOp, i: 0 | 1): Value => ((op.input ?? op.output) as Value[])[i] ?? null;
   const arg = (op: ModelOp): Value => (op.input === null && op.type === 'ok' ? op.output : op.input);
   const model: Model<Value> = {
     name,
@@ -77,18 +79,19 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
     // a write leads to the same state from anywhere. Not with failed cas as mismatches, which
     // such a value would satisfy.
     prune(ops) {
+      if (!ops.some((op) => op.type === 'info')) return ops.slice();
       const observed = new Set<unknown>();
       const k = (v: Value) => (typeof v === 'number' ? v : valueKey(v));
       for (const op of ops) {
         if (op.f === 'read' && op.type === 'ok') observed.add(k(op.output));
         else if (op.f === 'cas') {
           if (op.type === 'fail') return [...ops];
-          observed.add(k(casArgs(op)[0]));
+          observed.add(k(casArg(op, 0)));
         }
       }
       return ops.filter((op) => {
         if (op.type !== 'info') return true;
-        const written = op.f === 'write' ? arg(op) : op.f === 'cas' ? casArgs(op)[1] : undefined;
+        const written = op.f === 'write' ? arg(op) : op.f === 'cas' ? casArg(op, 1) : undefined;
         return written === undefined || observed.has(k(written));
       });
     },
