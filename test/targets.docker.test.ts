@@ -212,6 +212,7 @@ describe.skipIf(!engine.ok)('targets in Docker', () => {
 
     const cluster = await up('redis', 'single', { faults: ['clock'] });
     expect(cluster.faults.clock).toEqual({ supported: true });
+    expect(cluster.info.fakeClock).toMatch(/jemalloc stand-in/);
     const n1 = cluster.nodes[0]!;
     const serverTime = async () => {
       const [, , secs] = (await respCommand(n1.host, 6379, ['TIME'])).split('\r\n');

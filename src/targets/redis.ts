@@ -112,6 +112,12 @@ export const redisTarget: Target = {
           },
       info: {
         primary: 'n1',
+        ...(fakeClock
+          ? {
+              fakeClock:
+                "redis-server under libfaketime, allocating with glibc (faultline's jemalloc stand-in)",
+            }
+          : {}),
         ...(topology === 'sentinel' ? { sentinel: { master: SENTINEL_MASTER, quorum, downAfterMs } } : {}),
       },
       version: async (node) =>
