@@ -19,3 +19,4 @@ export {
   models,
   type RegisterOptions,
 } from './models/index.js';
+export type { Algorithm } from './search/index.js';

@@ -221,6 +221,36 @@ describe('unique-writes preconditions', () => {
     );
     expect(decider(h)).toBe('unique-writes');
   });
+  it('a read of a value written by an info write, and a pending write taking effect at the end', () => {
+    const h = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'info', 'write', 1],
+      [1, 'invoke', 'write', 2],
+      [2, 'invoke', 'read'],
+      [2, 'ok', 'read', 1],
+      [2, 'invoke', 'read'],
+      [2, 'ok', 'read', 2],
+    );
+    const r = checkLinearizableSync(h, { model: 'register' });
+    expect([r.valid, r.keys[0]!.algorithm]).toEqual([true, 'unique-writes']);
+  });
+  it('an info cas is needed through another info cas whose value was read', () => {
+    const h = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', 1],
+      [1, 'invoke', 'cas', [1, 2]],
+      [1, 'info', 'cas', [1, 2]],
+      [2, 'invoke', 'cas', [2, 3]],
+      [2, 'info', 'cas', [2, 3]],
+      [3, 'invoke', 'read'],
+      [3, 'ok', 'read', 3],
+      [3, 'invoke', 'read'],
+      [3, 'ok', 'read', 1],
+    );
+    // 3 was read, so both cas took effect, and 1 cannot be read after 3.
+    const r = checkLinearizableSync(h, { model: 'cas-register' });
+    expect([r.valid, r.keys[0]!.algorithm]).toEqual([false, 'unique-writes']);
+  });
   it('a read that returned before its write was invoked is refuted, with evidence', () => {
     const h = history(
       [1, 'invoke', 'read'],
