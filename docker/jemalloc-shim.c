@@ -15,8 +15,9 @@
  *   gcc -O2 -shared -fPIC -Wl,-soname,libjemalloc.so.2 -o libjemalloc.so.2 jemalloc-shim.c
  * Used only for a database run under libfaketime, never on the host.
  */
-#include <errno.h>
-#include <stddef.h>
+#include <stddef.h> /* from gcc itself: no libc headers needed */
+
+#define SHIM_ENOENT 2 /* ENOENT on Linux */
 
 int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen) {
   (void)name;
@@ -24,14 +25,14 @@ int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t ne
   (void)oldlenp;
   (void)newp;
   (void)newlen;
-  return ENOENT;
+  return SHIM_ENOENT;
 }
 
 int mallctlnametomib(const char *name, size_t *mibp, size_t *miblenp) {
   (void)name;
   (void)mibp;
   (void)miblenp;
-  return ENOENT;
+  return SHIM_ENOENT;
 }
 
 int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp, void *newp,
@@ -42,7 +43,7 @@ int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp, 
   (void)oldlenp;
   (void)newp;
   (void)newlen;
-  return ENOENT;
+  return SHIM_ENOENT;
 }
 
 void malloc_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, const char *opts) {

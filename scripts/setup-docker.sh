@@ -13,7 +13,8 @@ log() { printf '[setup-docker] %s\n' "$*" >&2; }
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel)
+# gcc builds the jemalloc stand-in below (Redis clock faults).
+PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do
