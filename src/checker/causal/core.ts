@@ -10,9 +10,11 @@ import { RowStore } from './rows.js';
 /**
  * Tuning knobs, for tests that must reach every code path on small histories: a key written by
  * at least a `denseShare` part of the writing sessions gets a column → run table (0: every key,
- * Infinity: none); `compact` runs the fast pass with recycled clocks (`checkCoCompact`) always.
+ * Infinity: none); `compact` acts as if the clocks never fit: `checkCoCompact`, no precise pass;
+ * without every clock, a cycle of CO ∪ CF is resolved by searching the causal order from each
+ * candidate conflict edge when candidates × operations is at most `cycleSearch`.
  */
-export const tuning = { denseShare: 0.25, compact: false };
+export const tuning = { denseShare: 0.25, compact: false, cycleSearch: 5e7 };
 
 /**
  * Bytes `checkCo` may need for clocks: per-session clocks and merge marks (k × writing
