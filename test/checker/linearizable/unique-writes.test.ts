@@ -149,6 +149,27 @@ describe('unique-writes algorithm agrees with the brute-force oracle and the WGL
   }
 });
 
+describe("unique-writes agrees with the WGL search beyond the oracle's reach", () => {
+  for (const c of cases) {
+    it(`${c.name}: 400 histories of up to 40 operations`, () => {
+      const model = modelByName(c.options.model as string, c.options)!;
+      const tally = { true: 0, false: 0 };
+      fc.assert(
+        fc.property(fc.integer(), fc.integer({ min: 2, max: 8 }), (seed, procs) => {
+          const ops = randomHistory(c.workload(), rng(seed), 40, procs, c.infoRate);
+          const direct = checkUniqueWrites(prepare(model, ops).problem);
+          const wgl = checkLinearizableSync(ops, { ...c.options, algorithm: 'wgl' }).valid;
+          expect(direct?.valid).toBe(wgl);
+          tally[wgl === true ? 'true' : 'false']++;
+        }),
+        { numRuns: 400 },
+      );
+      expect(tally.true).toBeGreaterThan(8);
+      expect(tally.false).toBeGreaterThan(8);
+    });
+  }
+});
+
 type Ev = [process: number, type: RawEvent['type'], f: string, value?: unknown];
 const history = (...events: Ev[]): History =>
   buildHistory(
