@@ -161,6 +161,13 @@ describe("unique-writes agrees with the WGL search beyond the oracle's reach", (
           const wgl = checkLinearizableSync(ops, { ...c.options, algorithm: 'wgl' }).valid;
           expect(direct?.valid).toBe(wgl);
           tally[wgl === true ? 'true' : 'false']++;
+          // Times that are not integers (the sorts' general path): the same verdict.
+          const scaled = ops.map((o) => ({
+            ...o,
+            callIndex: o.callIndex * 1.5 + 0.25,
+            returnIndex: o.returnIndex * 1.5 + 0.25,
+          }));
+          expect(checkUniqueWrites(prepare(model, scaled).problem)?.valid).toBe(wgl);
         }),
         { numRuns: 400 },
       );
