@@ -132,9 +132,11 @@ export interface CausalOptions {
   cmMaxOps?: number;
   cm?: boolean;
   /**
-   * Memory for the vector clocks of writes, in MiB (default 2048): a history with very many
-   * writing sessions (thousands of crashed processes) needs sessions × writes entries; past the
-   * budget the verdicts are "unknown" instead of the process running out of memory.
+   * Memory for vector clocks, in MiB (default 2048). Keeping every write's clock takes up to
+   * writing sessions × writes entries; a history with very many writing sessions (thousands of
+   * crashed processes) that would pass the budget keeps only the clocks some read can still
+   * need, recycling the rest. If even those pass it, the verdicts are "unknown" instead of the
+   * process running out of memory.
    */
   clockBudgetMB?: number;
   /** At most this many anomalies get a full witness (default 100). */
