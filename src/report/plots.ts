@@ -60,7 +60,8 @@ export function renderLatencyPlot(history: History): string {
   if (!f || ops.length === 0) return '';
   const stride = Math.max(1, Math.ceil(ops.length / MAX_POINTS));
   const latencies = ops.map((o) => (o.completion!.time - o.invoke.time) / 1e6);
-  const maxMs = Math.max(1, ...latencies);
+  // A loop, not Math.max(...): spreading 10^5 arguments overflows the stack.
+  const maxMs = latencies.reduce((m, ms) => (ms > m ? ms : m), 1);
   const minMs = 0.1;
   const y = (ms: number) =>
     TOP +
@@ -89,7 +90,7 @@ export function renderThroughputPlot(history: History): string {
   const { throughput } = perfStats(history);
   if (!f || throughput.length === 0) return '';
   const first = pairOperations(history)[0]!.invoke.time;
-  const maxRate = Math.max(1, ...throughput.map((b) => Math.max(b.ok, b.fail, b.info)));
+  const maxRate = throughput.reduce((m, b) => Math.max(m, b.ok, b.fail, b.info), 1);
   const y = (n: number) => TOP + (HEIGHT - BOTTOM - TOP) * (1 - n / maxRate);
   const line = (type: 'ok' | 'fail' | 'info') =>
     `<polyline class="rate ${type}" points="${throughput

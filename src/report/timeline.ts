@@ -26,7 +26,9 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
   let ops = all;
   let note = '';
   if (all.length > MAX_OPS) {
-    const centre = options.highlight?.length ? Math.min(...options.highlight) : all[0]!.callIndex;
+    const centre = options.highlight?.length
+      ? options.highlight.reduce((m, i) => (i < m ? i : m))
+      : all[0]!.callIndex;
     const at = Math.max(
       0,
       all.findIndex((o) => o.callIndex >= centre),
@@ -39,8 +41,9 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
   const endIndex = events.length - 1;
   const t = (index: number) => events[Math.min(index, endIndex)]!.time;
   const t0 = t(ops[0]!.callIndex);
-  const lastReturn = Math.max(
-    ...ops.map((o) => (Number.isFinite(o.returnIndex) ? o.returnIndex : o.callIndex)),
+  const lastReturn = ops.reduce(
+    (m, o) => Math.max(m, Number.isFinite(o.returnIndex) ? o.returnIndex : o.callIndex),
+    0,
   );
   const t1 = Math.max(t(lastReturn), t0 + 1);
   const x = (time: number) => LEFT + ((time - t0) / (t1 - t0)) * (WIDTH - LEFT - 10);

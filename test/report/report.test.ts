@@ -49,6 +49,43 @@ describe('HTML report', () => {
     expect(html).toContain('<td>partition</td>');
   });
 
+  it('renders a history of 2×10^5 operations (no argument spreading that overflows the stack)', () => {
+    const ops = [];
+    for (let i = 0; i < 200_000; i++) {
+      const process = i % 10;
+      ops.push({
+        index: 2 * i,
+        time: 2 * i * 1000,
+        process,
+        type: 'invoke' as const,
+        f: 'read',
+        value: null,
+      });
+      ops.push({
+        index: 2 * i + 1,
+        time: (2 * i + 1) * 1000,
+        process,
+        type: 'ok' as const,
+        f: 'read',
+        value: 1,
+      });
+    }
+    const highlight = Array.from({ length: 200_000 }, (_, i) => 2 * i);
+    const html = renderReport({
+      title: 'big',
+      valid: true,
+      history: { ops, realTime: true },
+      results: {
+        x: {
+          valid: false,
+          failures: [{ key: null, valid: false, concurrent: highlight.map((i) => ({ invokeIndex: i })) }],
+        },
+      },
+    });
+    expect(html).toContain('Showing operations');
+    expect(html).toContain('<h3>Latency</h3>');
+  });
+
   it('faultline report renders a run directory and the runs index', async () => {
     const reports = mkdtempSync(join(tmpdir(), 'faultline-reports-'));
     const run = join(reports, 'run-1');
