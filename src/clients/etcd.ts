@@ -6,7 +6,7 @@
  */
 import type { Value } from '../history/op.js';
 import type { ClusterNode } from '../runtime/cluster.js';
-import { createAgent, HttpCallError, httpCall } from './http.js';
+import { createAgent, httpCall, httpClient } from './http.js';
 import {
   type Client,
   type ClientFactory,
@@ -69,21 +69,7 @@ export function etcdClient(
     }
   }
 
-  return {
-    node: node.name,
-    boundedByTimeout: true,
-    async invoke(op) {
-      try {
-        return await run(op);
-      } catch (e) {
-        if (e instanceof HttpCallError) return errorCompletion(op.f, !e.sent, e.code);
-        return errorCompletion(op.f, false, `error:${(e as Error).message}`);
-      }
-    },
-    async close() {
-      agent.destroy();
-    },
-  };
+  return httpClient(node.name, agent, run);
 }
 
 /** A short machine-readable reason from a gateway error body ({"error": "...", "code": n}). */

@@ -4,6 +4,7 @@
  * (fail)?
  */
 import http from 'node:http';
+import { type Client, type ClientOp, type Completion, errorCompletion } from './types.js';
 
 export interface HttpResponse {
   status: number;
@@ -88,4 +89,30 @@ export async function probe(url: string, timeoutMs = 1000, accept: (body: string
   } catch {
     return false;
   }
+}
+
+/**
+ * A client over one keep-alive agent: `run` does the protocol, and any error it throws becomes
+ * a completion (fail when the request certainly never left, else info; reads always fail).
+ */
+export function httpClient(
+  node: string,
+  agent: http.Agent,
+  run: (op: ClientOp) => Promise<Completion>,
+): Client {
+  return {
+    node,
+    boundedByTimeout: true,
+    async invoke(op) {
+      try {
+        return await run(op);
+      } catch (e) {
+        if (e instanceof HttpCallError) return errorCompletion(op.f, !e.sent, e.code);
+        return errorCompletion(op.f, false, `error:${(e as Error).message}`.slice(0, 60));
+      }
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
 }

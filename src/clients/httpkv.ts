@@ -6,7 +6,7 @@
  */
 import type { Value } from '../history/op.js';
 import type { ClusterNode } from '../runtime/cluster.js';
-import { createAgent, HttpCallError, httpCall } from './http.js';
+import { createAgent, httpCall, httpClient } from './http.js';
 import {
   type Client,
   type ClientFactory,
@@ -56,21 +56,7 @@ export function httpKvClient(node: ClusterNode, options: { timeoutMs: number }):
     }
   }
 
-  return {
-    node: node.name,
-    boundedByTimeout: true,
-    async invoke(op) {
-      try {
-        return await run(op);
-      } catch (e) {
-        if (e instanceof HttpCallError) return errorCompletion(op.f, !e.sent, e.code);
-        return errorCompletion(op.f, false, `error:${(e as Error).message}`.slice(0, 60));
-      }
-    },
-    async close() {
-      agent.destroy();
-    },
-  };
+  return httpClient(node.name, agent, run);
 }
 
 export const openHttpKvClient: ClientFactory = async (cluster, worker, options) =>
