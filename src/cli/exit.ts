@@ -1,9 +1,10 @@
 /**
  * How the CLI ends: Jepsen's exit codes, one clear line for bad input, never a stack trace
- * unless FAULTLINE_DEBUG is set.
+ * unless FAULTLINE_DEBUG is set. Every line is printable (control characters escaped) and
+ * short, and reaches stderr in full before the process exits, even when stderr is a pipe.
  */
 import { CommanderError } from 'commander';
-import { InputError } from '../history/errors.js';
+import { InputError, oneLine } from '../history/errors.js';
 
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, badInput: 254, crash: 255 } as const;
 
@@ -12,18 +13,53 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function exitOnError(error: unknown): never {
+/** How long exiting waits for stderr to drain (a reader that never reads cannot hold us). */
+const DRAIN_MS = 5000;
+
+/**
+ * Writes `text` to stderr, then exits with `code` once it is written: process.exit() right
+ * after a write drops whatever a pipe had not taken yet (a long line was cut at 64 KiB).
+ */
+export function exitWith(code: number, text = ''): void {
+  process.exitCode = code;
+  const done = () => process.exit(code);
+  if (text === '') {
+    done();
+    return;
+  }
+  // Not unref'd: whatever else is pending, the process ends within DRAIN_MS.
+  setTimeout(done, DRAIN_MS);
+  try {
+    process.stderr.write(text, () => done());
+  } catch {
+    done();
+  }
+}
+
+/** A message as the one line faultline prints for it. */
+export const errorLine = (message: string) => `faultline: ${oneLine(message)}\n`;
+
+let exiting = false;
+
+/** Ends the process for an error that reached the top: its line on stderr, then its exit code. */
+export function exitOnError(error: unknown): void {
+  if (exiting) return;
+  exiting = true;
   if (error instanceof CommanderError) {
     // --help and --version end here with code 0; commander has already printed its message.
-    process.exit(error.exitCode === 0 ? 0 : EXIT.badInput);
+    exitWith(error.exitCode === 0 ? 0 : EXIT.badInput);
+    return;
   }
   if (error instanceof InputError || error instanceof UsageError) {
-    process.stderr.write(`faultline: ${error.message}\n`);
-    process.exit(EXIT.badInput);
+    exitWith(EXIT.badInput, errorLine(error.message));
+    return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`faultline: internal error: ${message}\n`);
-  if (process.env.FAULTLINE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write('(set FAULTLINE_DEBUG=1 for the stack trace)\n');
-  process.exit(EXIT.crash);
+  const debug = process.env.FAULTLINE_DEBUG && error instanceof Error;
+  exitWith(
+    EXIT.crash,
+    `faultline: internal error: ${oneLine(message)}\n${
+      debug ? `${error.stack}\n` : '(set FAULTLINE_DEBUG=1 for the stack trace)\n'
+    }`,
+  );
 }

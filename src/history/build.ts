@@ -2,7 +2,7 @@
  * Turns raw events read from any format into a validated `History`, enforcing the rules of
  * shared/spec/history.md and naming the offending line when one is broken.
  */
-import { InputError } from './errors.js';
+import { InputError, MAX_VALUE_DEPTH, valueDepth } from './errors.js';
 import type { History, Key, Op, OpType, Process, Value } from './op.js';
 
 /** An event as an importer read it, before indexing and validation. */
@@ -51,6 +51,10 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
     const time = event.time ?? (ops.length === 0 ? 0 : Math.max(lastTime, index));
     if (!Number.isSafeInteger(time) || time < 0) fail(`time must be a non-negative integer, got ${time}`);
     lastTime = Math.max(lastTime, time);
+
+    // Checkers, exporters and reports walk values recursively: refuse what would overflow them.
+    if (event.value !== null && typeof event.value === 'object' && valueDepth(event.value) > MAX_VALUE_DEPTH)
+      fail(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
 
     const op: Op = { index, time, process: event.process, type: event.type, f: event.f, value: event.value };
     if (event.key !== undefined) op.key = event.key;

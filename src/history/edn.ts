@@ -64,9 +64,17 @@ class Reader {
       } else if (c === ';') {
         while (this.pos < text.length && text[this.pos] !== '\n') this.pos++;
       } else if (c === '#' && text[this.pos + 1] === '_') {
+        // `#_ #_ a b` nests: each pending discard counts as a level, so a long chain of them is
+        // refused like deep nesting instead of overflowing the stack.
         this.pos += 2;
-        if (!this.skipSpace()) this.fail('#_ discard at end of input');
-        this.readForm();
+        if (this.depth >= MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels (#_ discards)`);
+        this.depth++;
+        try {
+          if (!this.skipSpace()) this.fail('#_ discard at end of input');
+          this.readForm();
+        } finally {
+          this.depth--;
+        }
       } else {
         return true;
       }
@@ -233,12 +241,16 @@ class Reader {
     const c = token[0]!;
     const numeric = (c >= '0' && c <= '9') || ((c === '-' || c === '+') && /[0-9]/.test(token[1] ?? ''));
     if (numeric) {
-      if (NUMBER.test(token)) return Number(token.replace(/[NM]$/, ''));
-      if (RATIO.test(token)) {
-        const [n, d] = token.split('/');
-        return Number(n) / Number(d);
+      let n: number | undefined;
+      if (NUMBER.test(token)) n = Number(token.replace(/[NM]$/, ''));
+      else if (RATIO.test(token)) {
+        const [num, den] = token.split('/');
+        n = Number(num) / Number(den);
       }
-      return this.fail(`bad number '${token}'`, line);
+      if (n === undefined) return this.fail(`bad number '${token}'`, line);
+      // Infinity and NaN are no JSON values: they would not survive export or comparison.
+      if (!Number.isFinite(n)) return this.fail(`number '${token}' is out of range`, line);
+      return n;
     }
     return token; // a symbol
   }

@@ -1,9 +1,11 @@
 /**
  * Reading a history file of any supported format, detected by content unless named.
  */
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as fsConstants } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { match } from 'ts-pattern';
-import { InputError } from './errors.js';
+import { InputError, lineAt, specialFileKind } from './errors.js';
 import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
 import { parseSessionsJson } from './import/sessions-json.js';
@@ -34,12 +36,102 @@ function binaryLine(bytes: Buffer, text: string): number | undefined {
   if (bad < 0) return undefined;
   // U+FFFD may be in the file legitimately; only a decoding error counts.
   if (text[bad] === '\uFFFD' && bytes.includes(Buffer.from('\uFFFD'))) return undefined;
-  return text.slice(0, bad).split('\n').length;
+  return lineAt(text, bad);
 }
 
 export interface ReadOptions extends EdnImportOptions {
   /** Skip detection and read as this format. */
   format?: Format | undefined;
+  /** Refuse files larger than this many bytes (default: maxInputBytes()). */
+  maxBytes?: number | undefined;
+}
+
+/** The most a history file may hold: what fits one string, 512 MiB unless the environment says. */
+export function maxInputBytes(): number {
+  const mb = Number(process.env.FAULTLINE_MAX_INPUT_MB);
+  const wanted = Number.isFinite(mb) && mb > 0 ? Math.floor(mb * 2 ** 20) : 512 * 2 ** 20;
+  // A file of one-byte characters becomes a string as long as the file: cap at V8's maximum.
+  return Math.min(wanted, bufferConstants.MAX_STRING_LENGTH);
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function fsError(file: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason = match(code)
+    .with('ENOENT', () => 'no such file')
+    .with('EACCES', 'EPERM', () => 'permission denied')
+    .with('EISDIR', () => 'is a directory, not a history file')
+    .with('ENOTDIR', () => 'a part of the path is not a directory')
+    .with('ELOOP', () => 'too many levels of symbolic links')
+    .with('ENAMETOOLONG', () => 'file name too long')
+    .with('ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE', () => 'not a usable file name')
+    .otherwise(() => `cannot read (${code ?? String(e)})`);
+  return new InputError(file, undefined, reason);
+}
+
+function refuse(file: string, stats: Parameters<typeof specialFileKind>[0] & { size: number }, max: number) {
+  const kind = specialFileKind(stats);
+  if (kind !== undefined)
+    throw new InputError(
+      file,
+      undefined,
+      `is ${kind}, not a regular file; histories are read from regular files only`,
+    );
+  if (stats.size > max)
+    throw new InputError(
+      file,
+      undefined,
+      `is ${mib(stats.size)}, more than the ${mib(max)} a history may have (FAULTLINE_MAX_INPUT_MB raises it)`,
+    );
+}
+
+/**
+ * Reads a whole input file, refusing up front (by a stat of the name, before anything is
+ * opened) directories, FIFOs, devices and sockets, and files over the size cap; the open
+ * descriptor is checked again, and at most `maxBytes` are ever read, so a file swapped or
+ * growing underneath cannot hang faultline or fill its memory.
+ */
+export async function readInputFile(file: string, maxBytes = maxInputBytes()): Promise<Buffer> {
+  try {
+    refuse(file, await stat(file), maxBytes);
+  } catch (e) {
+    throw e instanceof InputError ? e : fsError(file, e);
+  }
+  let handle: FileHandle;
+  try {
+    // Non-blocking: should a FIFO appear under the name after the stat, opening it cannot hang.
+    handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  } catch (e) {
+    throw fsError(file, e);
+  }
+  try {
+    const stats = await handle.stat();
+    refuse(file, stats, maxBytes);
+    let buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes)
+          throw new InputError(
+            file,
+            undefined,
+            `grew past the ${mib(maxBytes)} a history may have while being read`,
+          );
+        const bigger = Buffer.allocUnsafe(Math.min(length * 2, maxBytes + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } catch (e) {
+    throw e instanceof InputError ? e : fsError(file, e);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 /** Parses history text; throws InputError (file, line, reason) on anything malformed. */
@@ -63,13 +155,7 @@ export function parseHistory(text: string, file: string, options: ReadOptions = 
 }
 
 export async function readHistoryFile(file: string, options: ReadOptions = {}): Promise<History> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, undefined, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? e})`);
-  }
+  const bytes = await readInputFile(file, options.maxBytes ?? maxInputBytes());
   return parseHistoryBytes(bytes, file, options);
 }
 

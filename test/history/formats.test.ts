@@ -49,7 +49,7 @@ describe('format detection and importers', () => {
       [
         'INFO  jepsen.util - 0\t:invoke\t:write\t3',
         'INFO  jepsen.util - 1   :invoke   :cas   [3 0]',
-        'some other log line',
+        'INFO  jepsen.core - some other log line',
         'INFO  jepsen.util - 0\t:info\t:write\t:timed-out',
         'INFO  jepsen.util - 1\t:fail\t:cas\t[3 0]',
         'INFO  jepsen.util - 2\t:invoke\t:read\tnil',
