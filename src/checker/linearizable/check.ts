@@ -6,6 +6,7 @@ import { InputError } from '../../history/errors.js';
 import type { History, Key, Value } from '../../history/op.js';
 import { type Operation, pairOperations } from '../../history/operations.js';
 import type { Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
+import { type ExplainOptions, explainFailures, type KeyWitness } from './explain.js';
 import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
 import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/index.js';
@@ -36,6 +37,8 @@ export interface LinearizableOptions extends ModelOptions {
    * algorithm, everything else by the WGL search; 'wgl': always the WGL search.
    */
   algorithm?: 'auto' | 'wgl';
+  /** Shrink each refuted register key to a minimal witness (default: on, 3 s in all); false: off. */
+  witness?: boolean | ExplainOptions;
 }
 
 /** An operation as the evidence shows it. */
@@ -81,6 +84,10 @@ export interface KeyEvidence {
   concurrent: OpRef[];
   /** The longest partial linearizations found, each step with the state after it. */
   longest: Step[][];
+  /** A handful of operations that alone cannot be linearized, and the anomaly in plain words. */
+  witness?: KeyWitness;
+  /** Why there is no witness. */
+  witnessNote?: string;
 }
 
 interface ResultBody {
@@ -96,6 +103,8 @@ interface ResultBody {
 }
 
 export interface LinearizabilityResult extends CheckResult, ResultBody {
+  /** The discriminant the report renders by. */
+  checker: 'linearizable';
   valid: Verdict;
   /** One or two lines for a person. */
   summary: string;
@@ -194,7 +203,11 @@ function summarize(r: ResultBody): string {
     const what = bad.op
       ? `${bad.op.description} (events ${bad.op.invokeIndex}–${bad.op.completionIndex ?? '∞'}) cannot be linearized`
       : 'no linearization';
-    return `not linearizable: ${keyName(bad.key)}${what}; longest partial linearization ${longest} operations\n${scope} (${cost})`;
+    const w = bad.witness;
+    const plain = w
+      ? `\n${w.anomaly.title}: ${w.anomaly.explanation} (witness: ${w.ops.length} operations${w.minimal ? ', minimal' : ''})`
+      : '';
+    return `not linearizable: ${keyName(bad.key)}${what}; longest partial linearization ${longest} operations${plain}\n${scope} (${cost})`;
   }
   const unk = r.failures.find((f) => f.valid === 'unknown');
   const why = unk?.reason === 'memory-limit' ? 'memoization memory cap reached' : 'time limit reached';
@@ -213,6 +226,7 @@ interface Run {
   failures: KeyEvidence[];
   cancel: Int32Array;
   il: Interleaver;
+  explain: false | ExplainOptions;
 }
 
 function setup(input: History | readonly Operation[], options: LinearizableOptions): Run {
@@ -282,11 +296,16 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
     failures,
     cancel,
     il,
+    explain: options.witness === false ? false : options.witness === true ? {} : (options.witness ?? {}),
   };
 }
 
 function result(run: Run): LinearizabilityResult {
   const { keys } = run;
+  if (run.explain !== false) {
+    const byKey = new Map(run.groups.map(([k, ops]) => [k === undefined ? null : k, ops]));
+    explainFailures(run.model, run.failures, (k) => byKey.get(k), run.explain);
+  }
   const body: ResultBody = {
     valid: keys.some((k) => k.valid === false)
       ? false
@@ -300,7 +319,7 @@ function result(run: Run): LinearizabilityResult {
     configs: keys.reduce((a, k) => a + k.configs, 0),
     ms: performance.now() - run.started,
   };
-  return { ...body, summary: summarize(body) };
+  return { checker: 'linearizable', ...body, summary: summarize(body) };
 }
 
 /** Checks a history (or its paired operations) for linearizability, in this thread. */
