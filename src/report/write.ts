@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { InputError } from '../history/errors.js';
 import { readHistoryFile } from '../history/read.js';
 import { esc, verdictBadge } from './html.js';
+import { relativeHref } from './links.js';
 import { renderReport } from './page.js';
 
 const readJson = (path: string): Record<string, unknown> | undefined => {
@@ -58,7 +59,7 @@ export function writeRunsIndex(reportsDir: string): string {
       const meta = readJson(join(dir, 'run.json')) ?? {};
       const results = readJson(join(dir, 'results.json'));
       const name = basename(dir);
-      const link = existsSync(join(dir, 'index.html')) ? `${name}/index.html` : `${name}/history.jsonl`;
+      const link = relativeHref(name, existsSync(join(dir, 'index.html')) ? 'index.html' : 'history.jsonl');
       return `<tr><td><a href="${esc(link)}">${esc(name)}</a></td><td>${esc(meta.target ?? '')}</td><td>${esc(
         meta.workload ?? '',
       )}</td><td>${esc(meta.startedAt ?? meta.start ?? '')}</td><td>${verdictBadge((results?.valid as boolean) ?? 'unknown')}</td></tr>`;
