@@ -1,9 +1,9 @@
 /** `faultline report DIR...` renders run reports; `faultline serve [DIR]` shows them on loopback. */
-import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import sirv from 'sirv';
+import { ServeError, serveReports } from '../report/serve.js';
 import { writeRunReport, writeRunsIndex } from '../report/write.js';
+import { UsageError } from './exit.js';
 
 export function registerReport(program: Command): void {
   program
@@ -23,7 +23,9 @@ export function registerReport(program: Command): void {
 
   program
     .command('serve')
-    .description('Serve the reports directory over HTTP on 127.0.0.1 (loopback only)')
+    .description(
+      'Serve the reports directory over HTTP on 127.0.0.1: its regular files only, to requests for localhost only',
+    )
     .argument('[dir]', 'reports directory', 'reports')
     .option(
       '--port <port>',
@@ -36,13 +38,13 @@ export function registerReport(program: Command): void {
       },
       8080,
     )
-    .action((dir: string, flags: { port: number }) => {
-      writeRunsIndex(dir);
-      const server = createServer(sirv(dir, { dev: true }));
-      server.listen(flags.port, '127.0.0.1', () => {
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : flags.port;
-        process.stdout.write(`serving ${resolve(dir)} at http://127.0.0.1:${port}/ (Ctrl-C to stop)\n`);
-      });
+    .action(async (dir: string, flags: { port: number }) => {
+      // Nothing is written into the folder: the list of runs is made on each request.
+      try {
+        const { url, root } = await serveReports(dir, flags.port);
+        process.stdout.write(`serving ${root} at ${url} (Ctrl-C to stop)\n`);
+      } catch (e) {
+        throw e instanceof ServeError ? new UsageError(e.message) : e;
+      }
     });
 }
