@@ -27,8 +27,9 @@ describe('subnets', () => {
 });
 
 describe('base image', () => {
-  it('is a valid tar with /usr symlinks', () => {
-    const listing = spawnSync('tar', ['-tvf', '-'], { input: baseRootfsTar(), encoding: 'utf8' });
+  it('is a valid tar with /usr symlinks', async () => {
+    const input = await baseRootfsTar();
+    const listing = spawnSync('tar', ['-tvf', '-'], { input, encoding: 'utf8' });
     expect(listing.status).toBe(0);
     expect(listing.stdout).toMatch(/\.\/bin -> usr\/bin/);
     expect(listing.stdout).toMatch(/\.\/lib64 -> usr\/lib64/);

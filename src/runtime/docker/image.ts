@@ -5,6 +5,7 @@
  * Built here too when missing, with the same layout as the setup script's.
  */
 import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
 import { docker } from './engine.js';
 
 export const BASE_IMAGE = 'faultline-base:1';
@@ -33,44 +34,22 @@ const ENTRIES: Entry[] = [
   { type: 'file', path: 'etc/nsswitch.conf', content: 'hosts: files dns\n' },
 ];
 
-function octal(n: number, width: number): string {
-  return `${n.toString(8).padStart(width - 1, '0')}\0`;
-}
-
-function header(name: string, mode: number, size: number, typeflag: string, linkname = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(mode, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(0, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write(typeflag, 156, 'ascii');
-  h.write(linkname, 157, 100, 'utf8');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return h;
-}
-
-/** A tar archive (ustar) of the base root file system. */
-export function baseRootfsTar(): Buffer {
-  const parts: Buffer[] = [];
+/** A tar archive (ustar) of the base root file system: everything owned by root, mtime 0. */
+export async function baseRootfsTar(): Promise<Buffer> {
+  const archive = pack();
+  const owner = { uid: 0, gid: 0, mtime: new Date(0) };
   for (const e of ENTRIES) {
-    if (e.type === 'dir') parts.push(header(`./${e.path}/`, e.mode ?? 0o755, 0, '5'));
-    else if (e.type === 'symlink') parts.push(header(`./${e.path}`, 0o777, 0, '2', e.target));
-    else {
-      const body = Buffer.from(e.content, 'utf8');
-      parts.push(header(`./${e.path}`, e.mode ?? 0o644, body.length, '0'), body);
-      const pad = (512 - (body.length % 512)) % 512;
-      if (pad) parts.push(Buffer.alloc(pad));
-    }
+    const name = `./${e.path}`;
+    if (e.type === 'dir')
+      archive.entry({ ...owner, name: `${name}/`, type: 'directory', mode: e.mode ?? 0o755 });
+    else if (e.type === 'symlink')
+      archive.entry({ ...owner, name, type: 'symlink', mode: 0o777, linkname: e.target });
+    else archive.entry({ ...owner, name, type: 'file', mode: e.mode ?? 0o644 }, e.content);
   }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 async function imageExists(name: string): Promise<boolean> {
@@ -89,7 +68,7 @@ export async function ensureBaseImage(): Promise<void> {
   if (await imageExists(BASE_IMAGE)) return;
   building ??= (async () => {
     const [repo, tag] = BASE_IMAGE.split(':') as [string, string];
-    const stream = await docker().importImage(Readable.from([baseRootfsTar()]), { repo, tag });
+    const stream = await docker().importImage(Readable.from([await baseRootfsTar()]), { repo, tag });
     await new Promise<void>((resolve, reject) => {
       docker().modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
     });
