@@ -10,6 +10,8 @@ import {
   type Verdict,
   worstVerdict,
 } from '../checker/types.js';
+import { sourceLine } from '../history/build.js';
+import { InputError, OpError } from '../history/errors.js';
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
@@ -45,7 +47,14 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
   if (flags.failedCas !== undefined) options.failedCas = flags.failedCas;
   if (flags.timeLimit !== undefined) options.timeLimitMs = flags.timeLimit * 1000;
   const started = performance.now();
-  const result = await checker.check(history, options);
+  let result: CheckResult;
+  try {
+    result = await checker.check(history, options);
+  } catch (e) {
+    // An operation the checker cannot interpret: name it by the file's line.
+    if (e instanceof OpError) throw new InputError(file, sourceLine(history, e.index), e.detail);
+    throw e;
+  }
   const ms = performance.now() - started;
   if (!flags.json) {
     const summary = typeof result.summary === 'string' ? result.summary : undefined;
@@ -68,7 +77,8 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
 
 export async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   const name = flags.checker ?? defaultChecker();
-  const checker = checkers[name];
+  // Own properties only: `--checker __proto__` (or toString) is a bad flag, not a crash.
+  const checker = Object.hasOwn(checkers, name) ? checkers[name] : undefined;
   if (!checker) throw new UsageError(`unknown checker '${name}'; known: ${checkerNames().join(', ')}`);
   const results: Array<CheckResult & { file: string }> = [];
   for (const file of files) results.push(await checkFile(file, checker, name, flags));

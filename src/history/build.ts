@@ -42,6 +42,7 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
   const open = new Map<number, OpenCall>();
   const retired = new Map<number, number>(); // process → line of its info completion
   const ops: Op[] = [];
+  const lines = new Int32Array(events.length);
   let lastTime = 0;
   for (const event of events) {
     const fail = (reason: string): never => {
@@ -61,6 +62,7 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
     if (event.error !== undefined) op.error = event.error;
     if (event.node !== undefined) op.node = event.node;
 
+    lines[index] = event.line;
     if (event.process === 'nemesis') {
       op.type = 'info';
       ops.push(op);
@@ -87,5 +89,16 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
     }
     ops.push(op);
   }
-  return { ops, realTime: options.realTime ?? true };
+  const history: History = { ops, realTime: options.realTime ?? true };
+  sourceLines.set(history, lines);
+  return history;
+}
+
+/** For each history built from a file: the source line of each event. */
+const sourceLines = new WeakMap<History, Int32Array>();
+
+/** The line of the file an event of this history came from, when it was read from one. */
+export function sourceLine(history: History, index: number): number | undefined {
+  const line = sourceLines.get(history)?.[index];
+  return line === undefined || line < 1 ? undefined : line;
 }

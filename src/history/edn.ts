@@ -178,7 +178,7 @@ class Reader {
           out += String.fromCharCode(Number.parseInt(hex, 16));
           this.pos += 6;
         } else {
-          const mapped = e === undefined ? undefined : STRING_ESCAPES[e];
+          const mapped = e === undefined || !Object.hasOwn(STRING_ESCAPES, e) ? undefined : STRING_ESCAPES[e];
           if (mapped === undefined) this.fail(`bad escape \\${e ?? ''} in string`);
           out += mapped;
           this.pos += 2;
@@ -209,7 +209,8 @@ class Reader {
     }
     const token = this.readToken();
     if (token.length === 1) return token;
-    const named = CHAR_NAMES[token];
+    // Own names only: `\constructor` is no character.
+    const named = Object.hasOwn(CHAR_NAMES, token) ? CHAR_NAMES[token] : undefined;
     if (named !== undefined) return named;
     if (/^u[0-9a-fA-F]{4}$/.test(token)) return String.fromCharCode(Number.parseInt(token.slice(1), 16));
     return this.fail(`unknown character literal \\${token}`);

@@ -81,6 +81,21 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Bad input found in one operation by code that sees the history, not the file (a checker
+ * whose model cannot interpret the operation): `index` is the operation's event index, and
+ * whoever knows the file turns it into file:line (see `sourceLine` in build.ts).
+ */
+export class OpError extends InputError {
+  constructor(
+    readonly index: number,
+    readonly detail: string,
+  ) {
+    super('history', undefined, `event ${index}: ${detail}`);
+    this.name = 'OpError';
+  }
+}
+
 /** A syntax error inside one file, before the file name is known to the parser. */
 export class ParseError extends Error {
   constructor(

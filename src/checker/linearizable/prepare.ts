@@ -2,7 +2,7 @@
  * From operations to search problems: P-compositionality (one sub-history per key), the
  * model's own filtering (failed operations, unknown reads), and the compiled arrays.
  */
-import { InputError } from '../../history/errors.js';
+import { OpError } from '../../history/errors.js';
 import type { Key } from '../../history/op.js';
 import type { Operation } from '../../history/operations.js';
 import { genericKernel, type Model, type ModelOp } from './model.js';
@@ -28,7 +28,7 @@ export function validateOps(model: Model, ops: readonly Operation[]): void {
   if (!model.validate) return;
   for (const op of ops) {
     const reason = model.validate(op);
-    if (reason !== undefined) throw new InputError('history', undefined, `event ${op.callIndex}: ${reason}`);
+    if (reason !== undefined) throw new OpError(op.callIndex, reason);
   }
 }
 
