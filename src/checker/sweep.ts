@@ -1,0 +1,85 @@
+/**
+ * Shared by the set and counter checkers: one pass that pairs every client invocation with its
+ * completion on typed arrays (no object per operation), keys mapped to dense slots, and
+ * nearest-rank quantiles.
+ */
+import type { Key, Op } from '../history/op.js';
+
+export const NONE = 0;
+export const OK = 1;
+export const FAIL = 2;
+export const INFO = 3;
+
+export interface Pairing {
+  /** For an invocation's position: its completion's position, or -1 when it has none. */
+  completion: Int32Array;
+  /** For an invocation's position: OK, FAIL or INFO (an invocation never completed is INFO). */
+  outcome: Uint8Array;
+  /** For every position: its key's dense slot (0 for operations without a key). */
+  keySlot: Int32Array;
+  keys: (Key | undefined)[];
+}
+
+export function pairEvents(ops: readonly Op[]): Pairing {
+  const n = ops.length;
+  const completion = new Int32Array(n).fill(-1);
+  const outcome = new Uint8Array(n);
+  const keySlot = new Int32Array(n);
+  const slots = new Map<Key | undefined, number>();
+  const keys: (Key | undefined)[] = [];
+  const open = new Map<number, number>();
+  for (let p = 0; p < n; p++) {
+    const op = ops[p]!;
+    if (op.process === 'nemesis') continue;
+    let slot = slots.get(op.key);
+    if (slot === undefined) {
+      slot = keys.length;
+      slots.set(op.key, slot);
+      keys.push(op.key);
+    }
+    keySlot[p] = slot;
+    if (op.type === 'invoke') {
+      open.set(op.process, p);
+      outcome[p] = INFO;
+      continue;
+    }
+    const inv = open.get(op.process);
+    if (inv === undefined) continue; // a completion without invocation: the reader rejects these
+    open.delete(op.process);
+    completion[inv] = p;
+    outcome[inv] = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO;
+  }
+  return { completion, outcome, keySlot, keys };
+}
+
+export interface Quantiles {
+  count: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** Nearest-rank quantiles of the first `count` samples (sorted in place); null when none. */
+export function quantiles(samples: Float64Array, count: number): Quantiles | null {
+  if (count === 0) return null;
+  const sorted = samples.subarray(0, count).sort();
+  const at = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))]!;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { count, p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted[count - 1]!) };
+}
+
+/** Growable Int32 storage, for lists whose length is known only at the end. */
+export class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+export const nsToMs = (ns: number) => ns / 1e6;
