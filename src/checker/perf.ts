@@ -81,6 +81,6 @@ export const perfChecker: Checker = {
     const summary = `${seconds > 0 ? (total / seconds).toFixed(0) : 0} completions/s over ${seconds} s; ${
       ok.length ? ok.join('; ') : 'no ok operations'
     }`;
-    return { valid: true, summary, ...stats };
+    return { checker: 'perf', valid: true, summary, ...stats };
   },
 };

@@ -30,6 +30,6 @@ export const statsChecker: Checker = {
     const summary =
       `${total.count} operations: ${total.ok} ok, ${total.fail} fail, ${total.info} info` +
       (neverOk.length > 0 ? `; never succeeded: ${neverOk.join(', ')}` : '');
-    return { valid: neverOk.length === 0, summary, total, byF, neverOk };
+    return { checker: 'stats', valid: neverOk.length === 0, summary, total, byF, neverOk };
   },
 };

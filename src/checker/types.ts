@@ -6,6 +6,11 @@ export type Verdict = true | false | 'unknown';
 /** What every checker returns; each adds its own evidence beside `valid`. */
 export interface CheckResult {
   valid: Verdict;
+  /**
+   * Which checker made this result ('linearizable', 'causal', 'stats', 'perf', ...): the report
+   * renders each result by it (src/report/checkers.ts), falling back to a folded JSON view.
+   */
+  checker?: string;
   [evidence: string]: unknown;
 }
 

@@ -1,37 +1,42 @@
 /**
- * A checker's result as a person reads it: the verdict, its summary, and the evidence the
- * checker gave (linearizability failures with their longest partial linearizations, causal
- * anomalies with their witnesses), then the raw result for anything else.
+ * The evidence of the linearizability and causal checkers as a person reads it: each anomaly
+ * first in plain words, with its witness (the few operations that alone cannot be ordered), the
+ * processes, nodes and times, and the faults active then; the search's longest partial
+ * linearizations folded below.
  */
+
+import type { WitnessOp } from '../checker/linearizable/explain.js';
+import type { KeyEvidence, LinearizabilityResult, OpRef, Step } from '../checker/linearizable/index.js';
+import type { History } from '../history/op.js';
+import type { NemesisInterval } from '../nemesis/types.js';
 import { esc, json, verdictBadge } from './html.js';
 
-interface OpLike {
-  description?: string;
-  process?: number;
-  f?: string;
-  value?: unknown;
-  output?: unknown;
-  type?: string;
-  invokeIndex?: number;
-  index?: number;
-  key?: unknown;
+/** What every renderer may use besides its result. */
+export interface RenderContext {
+  history: History;
+  intervals: NemesisInterval[];
 }
 
-const describeOp = (op: OpLike): string =>
-  esc(
-    op.description ??
-      `process ${op.process} ${op.f}${op.key !== undefined ? ` ${JSON.stringify(op.key)}` : ''} ${JSON.stringify(op.value)} → ${op.type}`,
-  );
+/** One anomaly the page lists first and the timeline can jump to. */
+export interface AnomalyMark {
+  checker: string;
+  title: string;
+  explanation: string;
+  /** Invocation event indices of the operations to highlight (the witness when there is one). */
+  events: number[];
+  key?: unknown;
+  /** The anomaly's detail (witness, faults), already escaped. */
+  html: string;
+}
 
-const RAW_LIMIT = 200_000;
-const LIST_LIMIT = 20;
-
+export const LIST_LIMIT = 20;
 const TAIL_STEPS = 12;
 
+const seconds = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+
 /** A partial linearization: its last steps in view (they lead to the failure), the rest folded. */
-function renderSteps(steps: Array<{ op: OpLike; state: string }>): string {
-  const item = (s: { op: OpLike; state: string }) =>
-    `<li>${describeOp(s.op)} <span class="state">⇒ ${esc(s.state)}</span></li>`;
+function renderSteps(steps: Step[]): string {
+  const item = (s: Step) => `<li>${esc(s.op.description)} <span class="state">⇒ ${esc(s.state)}</span></li>`;
   const cut = Math.max(0, steps.length - TAIL_STEPS);
   const head = steps.slice(0, cut);
   const folded = head.length
@@ -40,90 +45,102 @@ function renderSteps(steps: Array<{ op: OpLike; state: string }>): string {
   return `${folded}<ol class="steps" start="${cut + 1}">${steps.slice(cut).map(item).join('')}</ol>`;
 }
 
-function linearizabilityFailures(failures: unknown[]): string {
-  return failures
-    .slice(0, LIST_LIMIT)
-    .map((f) => {
-      const failure = f as {
-        key?: unknown;
-        valid?: unknown;
-        reason?: string;
-        op?: OpLike;
-        concurrent?: OpLike[];
-        longest?: Array<Array<{ op: OpLike; state: string }>>;
-      };
-      const longest = (failure.longest ?? []).slice(0, 3).map(renderSteps).join('');
-      const concurrent = (failure.concurrent ?? []).map((o) => `<li>${describeOp(o)}</li>`).join('');
-      return `<div class="failure">
-  <h4>key ${json(failure.key ?? null)} ${verdictBadge(failure.valid as boolean)} ${failure.reason ? esc(failure.reason) : ''}</h4>
-  ${failure.op ? `<p>No order of operations explains <b>${describeOp(failure.op)}</b>.</p>` : ''}
-  ${longest ? `<p>Longest partial linearizations (each step with the state after it):</p>${longest}` : ''}
-  ${concurrent ? `<p>Operations that were concurrent at that point:</p><ul>${concurrent}</ul>` : ''}
-</div>`;
-    })
-    .join('');
+/** Faults whose interval overlaps [from, to] (ns), in words. */
+export function faultsDuring(intervals: NemesisInterval[], from: number, to: number): string[] {
+  return intervals
+    .filter((i) => i.start <= to && (i.end ?? Number.POSITIVE_INFINITY) >= from)
+    .map(
+      (i) =>
+        `${i.kind}${i.detail ? ` ${i.detail}` : ''}${i.nodes.length ? ` on ${i.nodes.join(', ')}` : ''} (${seconds(i.start)}–${i.end === null ? 'end' : seconds(i.end)})`,
+    );
 }
 
-function causalAnomalies(anomalies: unknown[]): string {
-  return anomalies
-    .slice(0, LIST_LIMIT)
-    .map((a) => {
-      const anomaly = a as {
-        pattern?: string;
-        models?: string[];
-        explanation?: string;
-        ops?: OpLike[];
-        edges?: Array<{ from: number; to: number; kind: string; why: string }>;
-      };
-      const ops = (anomaly.ops ?? []).map((o) => `<li>${describeOp(o)}</li>`).join('');
-      const edges = (anomaly.edges ?? [])
-        .map((e) => `<li><code>${esc(e.from)} —${esc(e.kind)}→ ${esc(e.to)}</code> ${esc(e.why)}</li>`)
-        .join('');
-      return `<div class="failure">
-  <h4>${esc(anomaly.pattern ?? 'anomaly')} <span class="muted">(violates ${esc((anomaly.models ?? []).join(', '))})</span></h4>
-  <p>${esc(anomaly.explanation ?? '')}</p>
-  ${ops ? `<p>Operations:</p><ul>${ops}</ul>` : ''}
-  ${edges ? `<p>Edges:</p><ul>${edges}</ul>` : ''}
-</div>`;
-    })
-    .join('');
+function faultLine(ctx: RenderContext, ops: WitnessOp[]): string {
+  if (ctx.intervals.length === 0 || ops.length === 0) return '';
+  const from = Math.min(...ops.map((o) => o.start));
+  const to = Math.max(...ops.map((o) => o.end ?? o.start));
+  const during = faultsDuring(ctx.intervals, from, to);
+  const text = during.length ? during.join('; ') : 'none';
+  return `<p class="faults">Faults active then: ${esc(text)}</p>`;
 }
 
-export function renderCheckerResult(name: string, result: Record<string, unknown>): string {
-  const parts = [`<h3>${esc(name)} ${verdictBadge(result.valid as boolean)}</h3>`];
-  if (typeof result.summary === 'string') parts.push(`<p class="summary">${esc(result.summary)}</p>`);
-  if (typeof result.error === 'string') parts.push(`<p class="error">${esc(result.error)}</p>`);
-  if (Array.isArray(result.failures) && result.failures.length > 0) {
-    parts.push(linearizabilityFailures(result.failures));
-    if (result.failures.length > LIST_LIMIT)
-      parts.push(`<p class="muted">…and ${result.failures.length - LIST_LIMIT} more.</p>`);
-  }
-  if (Array.isArray(result.anomalies) && result.anomalies.length > 0) {
-    parts.push(causalAnomalies(result.anomalies));
-    if (result.anomalies.length > LIST_LIMIT)
-      parts.push(`<p class="muted">…and ${result.anomalies.length - LIST_LIMIT} more.</p>`);
-  }
-  const raw = JSON.stringify(result, null, 2);
-  parts.push(
-    `<details><summary>Full result (JSON)</summary><pre>${esc(raw.length > RAW_LIMIT ? `${raw.slice(0, RAW_LIMIT)}\n…` : raw)}</pre></details>`,
-  );
-  return `<section class="checker">${parts.join('\n')}</section>`;
+function witnessTable(ops: WitnessOp[], named: Set<number>): string {
+  const row = (o: WitnessOp) =>
+    `<tr${named.has(o.invokeIndex) ? ' class="named"' : ''}><td>${esc(o.process)}</td><td>${esc(o.node ?? '')}</td><td>${esc(o.description.replace(/^process \S+ /, ''))}</td><td>${seconds(o.start)}</td><td>${o.end === null ? '—' : seconds(o.end)}</td><td>${o.invokeIndex}–${o.completionIndex ?? '…'}</td></tr>`;
+  return `<table class="witness"><tr><th>process</th><th>node</th><th>operation</th><th>invoked</th><th>completed</th><th>events</th></tr>${ops.map(row).join('')}</table>`;
 }
 
-/** Event indices a result points at (for the timeline to centre on and outline). */
-export function highlightedEvents(results: Record<string, unknown>): number[] {
-  const out: number[] = [];
-  for (const result of Object.values(results)) {
-    const r = result as {
-      failures?: Array<{ op?: OpLike; concurrent?: OpLike[] }>;
-      anomalies?: Array<{ ops?: OpLike[] }>;
+/** The anomaly of one refuted key: plain words, the witness, the faults active then. */
+function keyAnomaly(f: KeyEvidence, ctx: RenderContext): AnomalyMark {
+  const w = f.witness;
+  const html = w
+    ? `<p class="plain">${esc(w.anomaly.explanation)}</p>
+  <p>These ${w.ops.length} operations alone cannot be ordered${w.minimal ? ' (and no smaller part of them proves it)' : ''}:</p>
+  ${witnessTable(w.ops, new Set(w.anomaly.ops))}${faultLine(ctx, w.ops)}`
+    : `${f.op ? `<p class="plain">No order of operations explains ${esc(f.op.description)}.</p>` : ''}${f.witnessNote ? `<p class="muted">No minimal witness: ${esc(f.witnessNote)}.</p>` : ''}`;
+  return {
+    checker: 'linearizable',
+    title: w ? w.anomaly.title : 'not linearizable',
+    explanation: w?.anomaly.explanation ?? (f.op ? `No order explains ${f.op.description}.` : ''),
+    events: w
+      ? w.ops.map((o) => o.invokeIndex)
+      : [f.op, ...f.concurrent].flatMap((o) => (o ? [o.invokeIndex] : [])),
+    key: f.key,
+    html,
+  };
+}
+
+export const linearizableMarks = (r: LinearizabilityResult, ctx: RenderContext): AnomalyMark[] =>
+  (r.failures ?? []).filter((f) => f.valid === false).map((f) => keyAnomaly(f, ctx));
+
+/** Per key: the search's stuck operation and longest partial linearizations, folded. */
+export function linearizableDetails(r: LinearizabilityResult): string {
+  const failures = r.failures ?? [];
+  const parts = failures.slice(0, LIST_LIMIT).map((f) => {
+    const longest = f.longest.slice(0, 3).map(renderSteps).join('');
+    const concurrent = f.concurrent.map((o: OpRef) => `<li>${esc(o.description)}</li>`).join('');
+    const stuck = f.op
+      ? ` stuck at ${esc(f.op.description)} (events ${f.op.invokeIndex}–${f.op.completionIndex ?? '…'})`
+      : '';
+    return `<details class="search"><summary>key ${json(f.key)} ${verdictBadge(f.valid)}${f.reason ? ` ${esc(f.reason)}` : ''}: the search${stuck}</summary>${longest ? `<p>Longest partial linearizations (each step with the state after it):</p>${longest}` : ''}${concurrent ? `<p>Operations concurrent at that point:</p><ul>${concurrent}</ul>` : ''}</details>`;
+  });
+  if (failures.length > LIST_LIMIT)
+    parts.push(`<p class="muted">…and ${failures.length - LIST_LIMIT} more keys.</p>`);
+  return parts.join('');
+}
+
+interface CausalAnomalyLike {
+  pattern?: string;
+  models?: string[];
+  explanation?: string;
+  ops?: Array<{
+    index?: number;
+    process?: number;
+    f?: string;
+    key?: unknown;
+    value?: unknown;
+    time?: number;
+  }>;
+  edges?: Array<{ from: number; to: number; kind: string; why: string }>;
+}
+
+export function causalMarks(r: { anomalies?: CausalAnomalyLike[] }, _ctx: RenderContext): AnomalyMark[] {
+  return (r.anomalies ?? []).map((a) => {
+    const ops = (a.ops ?? [])
+      .map(
+        (o) =>
+          `<li>process ${esc(o.process)} ${esc(o.f)} ${json(o.key)} ${json(o.value)}${o.time !== undefined ? ` at ${seconds(o.time)}` : ''} (event ${esc(o.index)})</li>`,
+      )
+      .join('');
+    const edges = (a.edges ?? [])
+      .map((e) => `<li><code>${esc(e.from)} —${esc(e.kind)}→ ${esc(e.to)}</code> ${esc(e.why)}</li>`)
+      .join('');
+    return {
+      checker: 'causal',
+      title: `${a.pattern ?? 'causal anomaly'} (violates ${(a.models ?? []).join(', ')})`,
+      explanation: a.explanation ?? '',
+      events: (a.ops ?? []).flatMap((o) => (o.index === undefined ? [] : [o.index])),
+      html: `<p class="plain">${esc(a.explanation ?? '')}</p>${ops ? `<p>Witness:</p><ul class="witness">${ops}</ul>` : ''}${edges ? `<details><summary>Edges</summary><ul>${edges}</ul></details>` : ''}`,
     };
-    for (const f of r.failures ?? []) {
-      for (const op of [f.op, ...(f.concurrent ?? [])])
-        if (op?.invokeIndex !== undefined) out.push(op.invokeIndex);
-    }
-    for (const a of r.anomalies ?? [])
-      for (const op of a.ops ?? []) if (op.index !== undefined) out.push(op.index);
-  }
-  return out;
+  });
 }

@@ -1,9 +1,20 @@
-/** One self-contained HTML page for a run or a checked history: no scripts, no external files. */
+/**
+ * One self-contained HTML page for a run or a checked history: the anomalies first, in plain
+ * words with their witnesses; a canvas timeline of every operation that opens at the first
+ * anomaly; the run table; each checker's verdict; performance plots; the faults. No external
+ * files: the timeline's data and script are inlined.
+ */
+import type { CheckResult } from '../checker/types.js';
 import type { History } from '../history/op.js';
-import { highlightedEvents, renderCheckerResult } from './evidence.js';
+import { pairOperations } from '../history/operations.js';
+import { nemesisIntervals } from '../nemesis/record.js';
+import { allAnomalies, renderCheckerSection } from './checkers.js';
+import { timelineClient } from './client.js';
+import type { AnomalyMark, RenderContext } from './evidence.js';
 import { esc, json, verdictBadge } from './html.js';
 import { renderLatencyPlot, renderThroughputPlot } from './plots.js';
-import { renderTimeline } from './timeline.js';
+import { renderRunTable } from './runtable.js';
+import { packTimeline } from './timeline.js';
 
 export interface ReportInput {
   title: string;
@@ -25,52 +36,94 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px sol
 .muted{color:#777}.error{color:#c62828}.summary{white-space:pre-wrap}
 table{border-collapse:collapse}td,th{padding:.15rem .7rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 pre{background:#f6f6f6;padding:.6rem;overflow:auto;max-height:30rem}
-.failure{border-left:3px solid #c62828;padding-left:.8rem;margin:1rem 0}.state{color:#555}
-svg.timeline{border:1px solid #eee;background:#fcfcfc}
-svg .ok{fill:#66bb6a}svg .fail{fill:#ef5350}svg .info{fill:#ffb74d}svg .hl{stroke:#000;stroke-width:1.5}
-svg .fault{fill:#7e57c2;fill-opacity:.08}svg .fault-label{font-size:9px;fill:#5e35b1}svg.plot{border:1px solid #eee;background:#fcfcfc}svg .grid{stroke:#e5e5e5}svg .tick{font-size:10px;fill:#777}svg .rate{fill:none;stroke-width:1.5}svg .rate.ok{stroke:#43a047}svg .rate.fail{stroke:#e53935}svg .rate.info{stroke:#fb8c00}svg .nemesis{stroke:#7e57c2;stroke-dasharray:3 2}svg .nemesis-label{font-size:9px;fill:#7e57c2}svg .lane{font-size:10px;fill:#777}
+.anomaly,.failure{border-left:3px solid #c62828;padding-left:.8rem;margin:1rem 0}.state{color:#555}
+.plain{font-size:1.05rem}.faults{color:#5e35b1}tr.named td{font-weight:600}
+#timeline{width:100%;display:block;border:1px solid #eee;background:#fcfcfc;cursor:grab}
+.controls{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.4rem 0}
+.controls input{width:6rem}#timeline-tip{position:absolute;display:none;background:#222;color:#fff;padding:.3rem .5rem;border-radius:.3rem;font-size:12px;pointer-events:none;max-width:40rem}
+svg.plot{border:1px solid #eee;background:#fcfcfc}svg .ok{fill:#66bb6a}svg .fail{fill:#ef5350}svg .info{fill:#ffb74d}
+svg .fault{fill:#7e57c2;fill-opacity:.08}svg .grid{stroke:#e5e5e5}svg .tick{font-size:10px;fill:#777}svg .rate{fill:none;stroke-width:1.5}svg .rate.ok{stroke:#43a047}svg .rate.fail{stroke:#e53935}svg .rate.info{stroke:#fb8c00}
 `;
 
-function metaTable(meta: Record<string, unknown>): string {
-  const rows = Object.entries(meta)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${typeof v === 'string' ? esc(v) : json(v)}</td></tr>`)
+/** Inlined JSON must not close its script element. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+function anomaliesSection(marks: AnomalyMark[]): string {
+  if (marks.length === 0) return '';
+  const cards = marks
+    .slice(0, 50)
+    .map(
+      (m, i) => `<div class="anomaly" id="anomaly-${i + 1}">
+<h3>${i + 1}. ${esc(m.title)} <span class="muted">(${esc(m.checker)}${m.key !== undefined && m.key !== null ? `, key ${json(m.key)}` : ''})</span></h3>
+${m.html}
+<p><button type="button" class="goto" data-anomaly="${i + 1}">Show on the timeline</button></p>
+</div>`,
+    )
+    .join('\n');
+  const more = marks.length > 50 ? `<p class="muted">…and ${marks.length - 50} more anomalies.</p>` : '';
+  return `<h2>What went wrong</h2>${cards}${more}`;
+}
+
+function timelineSection(history: History, ctx: RenderContext, marks: AnomalyMark[]): string {
+  const ops = pairOperations(history);
+  if (ops.length === 0) return '<h2>Timeline</h2><p class="muted">No client operations.</p>';
+  const { meta, data } = packTimeline(history, ops, ctx.intervals, marks);
+  const options = marks.map((m, i) => `<option value="${i}">${i + 1}. ${esc(m.title)}</option>`).join('');
+  return `<h2>Timeline</h2>
+<p class="muted">One lane per client worker (processes retired by an unknown outcome hand their lane on); bars from invocation to completion: green ok, red fail, amber unknown. Shaded: fault intervals. Outlined: the current anomaly's witness. Drag to pan, wheel to zoom, hover for details.</p>
+<div class="controls">
+${marks.length ? `<button type="button" id="tl-prev">◀</button><select id="timeline-anomaly">${options}</select><button type="button" id="tl-next">▶</button>` : '<select id="timeline-anomaly" hidden></select><button type="button" id="tl-prev" hidden></button><button type="button" id="tl-next" hidden></button>'}
+<button type="button" id="tl-in">zoom in</button><button type="button" id="tl-out">zoom out</button>
+<button type="button" id="tl-all">whole history</button><button type="button" id="tl-first">first operation</button><button type="button" id="tl-last">last operation</button>
+<label>key <input id="tl-key" list="tl-keys"></label><label>process <input id="tl-proc"></label><label>node <input id="tl-node" list="tl-nodes"></label>
+<datalist id="tl-keys">${meta.keys
+    .slice(0, 1000)
+    .map((k) => `<option value="${esc(k)}">`)
+    .join('')}</datalist>
+<datalist id="tl-nodes">${meta.nodes.map((k) => `<option value="${esc(k)}">`).join('')}</datalist>
+</div>
+<canvas id="timeline" tabindex="0" height="100"></canvas>
+<p id="timeline-readout" class="muted">loading…</p><div id="timeline-tip"></div>
+<script type="application/json" id="timeline-meta">${scriptJson(meta)}</script>
+<script type="application/octet-stream" id="timeline-data">${data}</script>
+<script>(${timelineClient.toString()})();</script>`;
+}
+
+function faultsSection(history: History): string {
+  const nemesis = history.ops.filter((op) => op.process === 'nemesis');
+  if (nemesis.length === 0) return '<h2>Faults</h2><p class="muted">No faults were injected.</p>';
+  const rows = nemesis
+    .slice(0, 500)
+    .map((e) => `<tr><td>${(e.time / 1e9).toFixed(3)}</td><td>${esc(e.f)}</td><td>${json(e.value)}</td></tr>`)
     .join('');
-  return `<table>${rows}</table>`;
+  return `<h2>Faults</h2><table><tr><th>time (s)</th><th>action</th><th>detail</th></tr>${rows}</table>`;
 }
 
 export function renderReport(input: ReportInput): string {
-  const { history, results } = input;
-  const nemesis = history.ops.filter((op) => op.process === 'nemesis');
-  const nemesisList = nemesis.length
-    ? `<table><tr><th>time (s)</th><th>action</th><th>detail</th></tr>${nemesis
-        .slice(0, 500)
-        .map(
-          (e) =>
-            `<tr><td>${(e.time / 1e9).toFixed(3)}</td><td>${esc(e.f)}</td><td>${json(e.value)}</td></tr>`,
-        )
-        .join('')}</table>`
-    : '<p class="muted">No faults were injected.</p>';
+  const { history } = input;
+  const results = input.results as Record<string, CheckResult>;
+  const ctx: RenderContext = { history, intervals: nemesisIntervals(history.ops) };
+  const marks = allAnomalies(results, ctx);
+  const nemesisCount = history.ops.reduce((n, op) => n + (op.process === 'nemesis' ? 1 : 0), 0);
   const links = (input.links ?? []).map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
 <body>
 <h1>${esc(input.title)} ${verdictBadge(input.valid as boolean)}</h1>
-<p class="muted">${history.ops.length} events · ${nemesis.length} nemesis events${links ? ` · ${links}` : ''}</p>
-${input.meta ? `<h2>Run</h2>${metaTable(input.meta)}` : ''}
-<h2>Timeline</h2>
-<p class="muted">One lane per process; bars from invocation to completion: green ok, red fail, amber unknown (info or never completed). Outlined: operations the evidence names. Dashed: nemesis actions; shaded: fault intervals. Hover for details.</p>
-${renderTimeline(history, { highlight: highlightedEvents(results) })}
+<p class="muted">${history.ops.length} events · ${nemesisCount} nemesis events · ${marks.length} anomal${marks.length === 1 ? 'y' : 'ies'}${links ? ` · ${links}` : ''}</p>
+${anomaliesSection(marks)}
+${timelineSection(history, ctx, marks)}
+${input.meta ? `<h2>Run</h2>${renderRunTable(input.meta)}` : ''}
 <h2>Verdicts</h2>
 ${Object.entries(results)
-  .map(([name, r]) => renderCheckerResult(name, r))
+  .map(([name, r]) => renderCheckerSection(name, r, ctx))
   .join('\n')}
 <h2>Performance</h2>
 <p class="muted">Green ok, red fail, amber unknown; shaded: fault intervals.</p>
 ${renderLatencyPlot(history)}
 ${renderThroughputPlot(history)}
-<h2>Faults</h2>
-${nemesisList}
+${faultsSection(history)}
 </body></html>
 `;
 }

@@ -1,90 +1,163 @@
 /**
- * The run as a picture: one lane per process, one bar per operation from invocation to
- * completion (green ok, red fail, amber info or never completed), nemesis events as marks and
- * fault intervals (rebuilt from the history's nemesis events) shaded behind them. Large histories show a window (around the first failure if any) so
- * the page stays light.
+ * The timeline's data, packed for the page: one row per client operation in call order, as
+ * typed-array columns (start and duration in a fixed unit, lane, process, key, node, outcome,
+ * function) and a text column of arguments and results for hovering, gzipped and base64-encoded
+ * into the page; the page's script (client.ts) unpacks and draws it on a canvas. Lanes pack
+ * processes like worker threads: a process retired by an info completion hands its lane on.
  */
-import type { History, Op } from '../history/op.js';
-import { pairOperations } from '../history/operations.js';
-import { nemesisIntervals } from '../nemesis/record.js';
-import { esc, json } from './html.js';
+import { gzipSync } from 'node:zlib';
+import type { History } from '../history/op.js';
+import type { Operation } from '../history/operations.js';
+import type { NemesisInterval } from '../nemesis/types.js';
+import type { AnomalyMark } from './evidence.js';
 
-const LANE = 14;
-const WIDTH = 1100;
-const LEFT = 60;
-const MAX_OPS = 3000;
-
-export interface TimelineOptions {
-  /** Event indices to centre the window on and to outline (e.g. a failure's operations). */
-  highlight?: number[];
+export interface TimelineMeta {
+  count: number;
+  /** Nanoseconds per unit of the start/duration columns; time 0 is the first event's. */
+  unit: number;
+  t0: number;
+  lanes: number;
+  laneLabels: string[];
+  keys: string[];
+  nodes: string[];
+  fs: string[];
+  /** Byte offsets of the columns in the unpacked buffer. */
+  offsets: Record<'start' | 'dur' | 'lane' | 'proc' | 'key' | 'node' | 'type' | 'f' | 'text', number>;
+  faults: Array<{ start: number; end: number; label: string }>;
+  anomalies: Array<{ title: string; text: string; ops: number[] }>;
+  /** Never completed (or info): duration column value. */
+  open: number;
 }
 
-export function renderTimeline(history: History, options: TimelineOptions = {}): string {
-  const all = pairOperations(history);
-  if (all.length === 0) return '<p class="muted">No client operations.</p>';
-  const highlight = new Set(options.highlight ?? []);
-  let ops = all;
-  let note = '';
-  if (all.length > MAX_OPS) {
-    const centre = options.highlight?.length
-      ? options.highlight.reduce((m, i) => (i < m ? i : m))
-      : all[0]!.callIndex;
-    const at = Math.max(
-      0,
-      all.findIndex((o) => o.callIndex >= centre),
-    );
-    const from = Math.max(0, at - MAX_OPS / 2);
-    ops = all.slice(from, from + MAX_OPS);
-    note = `<p class="muted">Showing operations ${from + 1}–${from + ops.length} of ${all.length}.</p>`;
-  }
-  const events = history.ops;
-  const endIndex = events.length - 1;
-  const t = (index: number) => events[Math.min(index, endIndex)]!.time;
-  const t0 = t(ops[0]!.callIndex);
-  const lastReturn = ops.reduce(
-    (m, o) => Math.max(m, Number.isFinite(o.returnIndex) ? o.returnIndex : o.callIndex),
-    0,
-  );
-  const t1 = Math.max(t(lastReturn), t0 + 1);
-  const x = (time: number) => LEFT + ((time - t0) / (t1 - t0)) * (WIDTH - LEFT - 10);
-  const processes = [...new Set(ops.map((o) => o.process))].sort((a, b) => a - b);
-  const lane = new Map(processes.map((p, i) => [p, i]));
-  const height = processes.length * LANE + 30;
+const OPEN = 0xffffffff;
+const TYPES = { ok: 0, fail: 1, info: 2 } as const;
 
-  // Fault intervals shaded, one row band per fault so overlapping faults stay readable.
-  const intervals = nemesisIntervals(events).filter((i) => (i.end ?? t1) >= t0 && i.start <= t1);
-  const bands = intervals
-    .map((i, n) => {
-      const from = x(Math.max(i.start, t0));
-      const to = x(Math.min(i.end ?? t1, t1));
-      const label = `${i.kind}${i.detail ? ` ${i.detail}` : ''}${i.nodes.length ? ` (${i.nodes.join(', ')})` : ''}`;
-      return `<rect x="${from}" y="0" width="${Math.max(1, to - from)}" height="${height - 20}" class="fault f-${esc(i.kind)}"><title>${esc(label)}</title></rect><text x="${from + 2}" y="${height - 20 + 10 + (n % 2) * 9}" class="fault-label">${esc(label)}</text>`;
-    })
-    .join('');
-  const nemesis = events.filter((e: Op) => e.process === 'nemesis' && e.time >= t0 && e.time <= t1);
-  const marks = nemesis
-    .map(
-      (e) =>
-        `<line x1="${x(e.time)}" x2="${x(e.time)}" y1="0" y2="${height - 20}" class="nemesis"><title>${esc(e.f)} ${json(e.value)}</title></line>` +
-        (intervals.length > 0
-          ? ''
-          : `<text x="${x(e.time) + 2}" y="${height - 8}" class="nemesis-label">${esc(e.f)}</text>`),
-    )
-    .join('');
-  const lanes = processes
-    .map((p, i) => `<text x="4" y="${i * LANE + 11}" class="lane">${esc(p)}</text>`)
-    .join('');
-  const bars = ops
-    .map((o) => {
-      const start = x(t(o.callIndex));
-      const end = Number.isFinite(o.returnIndex) ? x(t(o.returnIndex)) : WIDTH - 10;
-      const y = lane.get(o.process)! * LANE + 2;
-      const cls = o.type + (highlight.has(o.callIndex) ? ' hl' : '');
-      const label = `${o.key !== undefined ? `[${o.key}] ` : ''}${o.f} ${JSON.stringify(o.input)} → ${o.type}${
-        o.type === 'ok' ? ` ${JSON.stringify(o.output)}` : ''
-      } (events ${o.callIndex}–${Number.isFinite(o.returnIndex) ? o.returnIndex : '…'})`;
-      return `<rect x="${start}" y="${y}" width="${Math.max(1.5, end - start)}" height="${LANE - 4}" class="${cls}"><title>${esc(label)}</title></rect>`;
-    })
-    .join('');
-  return `${note}<svg class="timeline" viewBox="0 0 ${WIDTH} ${height + 12}" width="100%" role="img" aria-label="operations per process over time">${bands}${lanes}${marks}${bars}</svg>`;
+/** Greedy interval packing of processes into lanes, in order of their first operation. */
+function packLanes(ops: readonly Operation[], endOf: (o: Operation) => number) {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  for (const o of ops) {
+    if (!first.has(o.process)) first.set(o.process, o.invoke.time);
+    last.set(o.process, Math.max(last.get(o.process) ?? 0, endOf(o)));
+  }
+  const laneEnd: number[] = [];
+  const laneProcs: number[][] = [];
+  const laneOf = new Map<number, number>();
+  for (const [p, start] of first) {
+    let lane = laneEnd.findIndex((end) => end < start);
+    if (lane < 0) {
+      lane = laneEnd.length;
+      laneEnd.push(0);
+      laneProcs.push([]);
+    }
+    laneEnd[lane] = last.get(p)!;
+    laneProcs[lane]!.push(p);
+    laneOf.set(p, lane);
+  }
+  const label = (ps: number[]) =>
+    ps.length <= 3 ? ps.join(', ') : `${ps.slice(0, 2).join(', ')}, … ${ps.length}`;
+  return { laneOf, labels: laneProcs.map(label) };
+}
+
+function interner() {
+  const ids = new Map<string, number>();
+  const list: string[] = [];
+  const id = (s: string) => {
+    let i = ids.get(s);
+    if (i === undefined) {
+      i = list.length;
+      list.push(s);
+      ids.set(s, i);
+    }
+    return i;
+  };
+  return { id, list };
+}
+
+/** Ordinal of the operation invoked at event `index` (binary search over call order), or -1. */
+export function ordinalOf(ops: readonly Operation[], index: number): number {
+  let lo = 0;
+  let hi = ops.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = ops[mid]!.callIndex;
+    if (c === index) return mid;
+    if (c < index) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+export function packTimeline(
+  history: History,
+  ops: readonly Operation[],
+  intervals: NemesisInterval[],
+  anomalies: AnomalyMark[],
+): { meta: TimelineMeta; data: string } {
+  const n = ops.length;
+  const t0 = history.ops[0]?.time ?? 0;
+  const tEnd = history.ops[history.ops.length - 1]?.time ?? t0;
+  const unit = Math.max(1000, Math.ceil((tEnd - t0 + 1) / 0xfffffff0));
+  const endOf = (o: Operation) => o.completion?.time ?? tEnd;
+  const { laneOf, labels } = packLanes(ops, endOf);
+  const keys = interner();
+  const nodes = interner();
+  nodes.id('');
+  const fs = interner();
+  // Columns: 4-byte ones first, so every view is aligned.
+  const sizes = { start: 4, dur: 4, lane: 4, proc: 4, key: 4, node: 2, f: 2, type: 1 };
+  const offsets = {} as TimelineMeta['offsets'];
+  let at = 0;
+  for (const [name, size] of Object.entries(sizes)) {
+    offsets[name as keyof typeof sizes] = at;
+    at += size * n;
+    at = (at + 3) & ~3;
+  }
+  const buf = new ArrayBuffer(at);
+  const start = new Uint32Array(buf, offsets.start, n);
+  const dur = new Uint32Array(buf, offsets.dur, n);
+  const lane = new Uint32Array(buf, offsets.lane, n);
+  const proc = new Uint32Array(buf, offsets.proc, n);
+  const key = new Uint32Array(buf, offsets.key, n);
+  const node = new Uint16Array(buf, offsets.node, n);
+  const f = new Uint16Array(buf, offsets.f, n);
+  const type = new Uint8Array(buf, offsets.type, n);
+  const text: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = ops[i]!;
+    start[i] = Math.round((o.invoke.time - t0) / unit);
+    dur[i] = o.completion ? Math.round((o.completion.time - o.invoke.time) / unit) : OPEN;
+    lane[i] = laneOf.get(o.process)!;
+    proc[i] = o.process;
+    key[i] = keys.id(o.key === undefined ? '' : String(o.key));
+    node[i] = nodes.id(o.invoke.node ?? o.completion?.node ?? '');
+    f[i] = fs.id(o.f);
+    type[i] = TYPES[o.type];
+    text[i] = `${JSON.stringify(o.input)}\t${o.type === 'ok' ? JSON.stringify(o.output) : ''}`;
+  }
+  offsets.text = at;
+  const body = Buffer.concat([Buffer.from(buf), Buffer.from(text.join('\n'), 'utf8')]);
+  const meta: TimelineMeta = {
+    count: n,
+    unit,
+    t0,
+    lanes: labels.length,
+    laneLabels: labels,
+    keys: keys.list,
+    nodes: nodes.list,
+    fs: fs.list,
+    offsets,
+    open: OPEN,
+    faults: intervals.map((i) => ({
+      start: (i.start - t0) / unit,
+      end: ((i.end ?? tEnd) - t0) / unit,
+      label: `${i.kind}${i.detail ? ` ${i.detail}` : ''}${i.nodes.length ? ` (${i.nodes.join(', ')})` : ''}`,
+    })),
+    anomalies: anomalies.map((a) => ({
+      title: a.title,
+      text: a.explanation,
+      ops: a.events.map((e) => ordinalOf(ops, e)).filter((x) => x >= 0),
+    })),
+  };
+  return { meta, data: gzipSync(body, { level: 4 }).toString('base64') };
 }

@@ -1,9 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { checkLinearizableSync } from '../../src/checker/linearizable/index.js';
+import { pairOperations } from '../../src/history/operations.js';
 import { parseHistory } from '../../src/history/read.js';
+import { renderCheckerSection, rendererFor, renderers } from '../../src/report/checkers.js';
 import { renderReport } from '../../src/report/page.js';
+import { renderRunTable } from '../../src/report/runtable.js';
+import { packTimeline, type TimelineMeta } from '../../src/report/timeline.js';
 import { faultline } from '../cli/cli.js';
 import { PEERS } from '../peers.js';
 
@@ -17,6 +23,9 @@ const history = parseHistory(
   'h.jsonl',
 );
 
+const timelineMeta = (html: string): TimelineMeta =>
+  JSON.parse(html.match(/<script type="application\/json" id="timeline-meta">(.*?)<\/script>/s)![1]!);
+
 describe('HTML report', () => {
   it('shows the verdict, the evidence and the timeline, with values escaped', () => {
     const html = renderReport({
@@ -25,6 +34,7 @@ describe('HTML report', () => {
       history,
       results: {
         linearizable: {
+          checker: 'linearizable',
           valid: false,
           summary: 'not linearizable',
           failures: [
@@ -40,16 +50,19 @@ describe('HTML report', () => {
       },
     });
     expect(html).toContain('<title>a &lt;run&gt;</title>');
-    expect(html).not.toContain('<script>');
-    expect(html).toContain('No order of operations explains <b>process 1 read → 9</b>');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('No order of operations explains process 1 read → 9');
     expect(html).toContain('process 0 write &lt;b&gt;');
     expect(html).toContain('class="badge bad"');
-    expect(html).toMatch(/<svg class="timeline"/);
-    expect(html).toContain('class="info hl"'); // the never-completed read the evidence names, outlined
+    expect(html).toContain('<canvas id="timeline"');
     expect(html).toContain('<td>partition</td>');
+    const meta = timelineMeta(html);
+    expect(meta.anomalies).toEqual([
+      { title: 'not linearizable', text: 'No order explains process 1 read → 9.', ops: [1] },
+    ]);
   });
 
-  it('renders a history of 2×10^5 operations (no argument spreading that overflows the stack)', () => {
+  it('packs every operation of a 2×10^5-operation history into the timeline', () => {
     const ops = [];
     for (let i = 0; i < 200_000; i++) {
       const process = i % 10;
@@ -67,25 +80,127 @@ describe('HTML report', () => {
         process,
         type: 'ok' as const,
         f: 'read',
-        value: 1,
+        value: i,
       });
     }
-    const highlight = Array.from({ length: 200_000 }, (_, i) => 2 * i);
-    const html = renderReport({
-      title: 'big',
-      valid: true,
-      history: { ops, realTime: true },
-      results: {
-        x: {
-          valid: false,
-          failures: [{ key: null, valid: false, concurrent: highlight.map((i) => ({ invokeIndex: i })) }],
-        },
-      },
-    });
-    expect(html).toContain('Showing operations');
+    const h = { ops, realTime: true };
+    const pairs = pairOperations(h);
+    const { meta, data } = packTimeline(h, pairs, [], []);
+    const buf = gunzipSync(Buffer.from(data, 'base64'));
+    const start = new Uint32Array(buf.buffer, buf.byteOffset + meta.offsets.start, meta.count);
+    const dur = new Uint32Array(buf.buffer, buf.byteOffset + meta.offsets.dur, meta.count);
+    expect(meta.count).toBe(200_000);
+    expect(meta.lanes).toBe(10);
+    expect(start[199_999]! * meta.unit).toBe(2 * 199_999 * 1000);
+    expect(dur[5]! * meta.unit).toBe(1000);
+    const text = buf.subarray(meta.offsets.text).toString('utf8').split('\n');
+    expect(text[123]).toBe('null\t123');
+    const html = renderReport({ title: 'big', valid: true, history: h, results: {} });
     expect(html).toContain('<h3>Latency</h3>');
   });
 
+  it('lanes: a process retired by an info completion hands its lane on', () => {
+    const h = parseHistory(
+      [
+        '{"index":0,"time":0,"process":0,"type":"invoke","f":"write","value":1}',
+        '{"index":1,"time":1,"process":0,"type":"info","f":"write","value":1}',
+        '{"index":2,"time":2,"process":5,"type":"invoke","f":"read","value":null}',
+        '{"index":3,"time":3,"process":1,"type":"invoke","f":"read","value":null}',
+        '{"index":4,"time":4,"process":5,"type":"ok","f":"read","value":1}',
+        '{"index":5,"time":5,"process":1,"type":"ok","f":"read","value":1}',
+      ].join('\n'),
+      'h.jsonl',
+    );
+    const { meta } = packTimeline(h, pairOperations(h), [], []);
+    expect(meta.lanes).toBe(2);
+    expect(meta.laneLabels).toEqual(['0, 5', '1']);
+  });
+});
+
+describe('results rendered by their checker', () => {
+  const ctx = { history, intervals: [] };
+  it('a result names its checker; the name it is filed under is the fallback', () => {
+    const stats = {
+      valid: true,
+      total: { count: 2, ok: 1, fail: 1, info: 0 },
+      byF: { read: { count: 2, ok: 1, fail: 1, info: 0 } },
+    };
+    expect(renderCheckerSection('mine', { ...stats, checker: 'stats' }, ctx)).toContain(
+      '<th>read</th><td>2</td><td>1</td>',
+    );
+    expect(renderCheckerSection('stats', stats, ctx)).toContain('<th>total</th>');
+    expect(rendererFor('x', { valid: true, checker: 'perf' })).toBe(renderers.perf);
+  });
+
+  it('an unknown checker gets its summary and a folded JSON view', () => {
+    const html = renderCheckerSection(
+      'set',
+      { valid: false, checker: 'set', summary: 'lost 3', lost: [1, 2, 3] },
+      ctx,
+    );
+    expect(html).toContain('<p class="summary">lost 3</p>');
+    expect(html).toMatch(/<details><summary>Full result \(JSON\)<\/summary><pre>[^<]*&quot;lost&quot;/);
+  });
+
+  it('a linearizability witness comes first, in plain words, with the faults active then', () => {
+    const h = parseHistory(
+      [
+        '{"index":0,"time":1000000000,"process":0,"type":"invoke","f":"write","key":"k","value":1,"node":"n1"}',
+        '{"index":1,"time":1100000000,"process":0,"type":"ok","f":"write","key":"k","value":1,"node":"n1"}',
+        '{"index":2,"time":1200000000,"process":"nemesis","type":"info","f":"partition","value":{"fault":1,"kind":"halves","grudge":{"n1":["n2"],"n2":["n1"]},"nodes":["n1","n2"]}}',
+        '{"index":3,"time":1300000000,"process":0,"type":"invoke","f":"write","key":"k","value":2,"node":"n1"}',
+        '{"index":4,"time":1400000000,"process":0,"type":"ok","f":"write","key":"k","value":2,"node":"n1"}',
+        '{"index":5,"time":1500000000,"process":1,"type":"invoke","f":"read","key":"k","value":null,"node":"n2"}',
+        '{"index":6,"time":1600000000,"process":1,"type":"ok","f":"read","key":"k","value":1,"node":"n2"}',
+        '{"index":7,"time":1700000000,"process":1,"type":"invoke","f":"read","key":"k","value":null,"node":"n2"}',
+        '{"index":8,"time":1800000000,"process":1,"type":"ok","f":"read","key":"k","value":2,"node":"n2"}',
+      ].join('\n'),
+      'h.jsonl',
+    );
+    const result = checkLinearizableSync(h, { model: 'cas-register' });
+    const html = renderReport({ title: 't', valid: false, history: h, results: { linearizable: result } });
+    const what = html.slice(html.indexOf('<h2>What went wrong</h2>'), html.indexOf('<h2>Timeline</h2>'));
+    expect(what).toContain('1. stale read');
+    expect(what).toContain('process 1 on n2 (1.500 s–1.600 s, events 5–6)');
+    expect(what).toContain('Faults active then: partition halves on n1, n2 (1.200 s–end)');
+    expect(what).toContain('These 3 operations alone cannot be ordered');
+    expect(timelineMeta(html).anomalies[0]!.ops).toEqual([0, 1, 2]);
+  });
+});
+
+describe('run table', () => {
+  it('formats run.json as people read it, raw JSON folded', () => {
+    const html = renderRunTable({
+      runId: 'r1',
+      target: 'etcd',
+      topology: 'cluster',
+      nodes: ['n1', 'n2', 'n3'],
+      workload: 'register',
+      options: {
+        concurrency: 10,
+        rate: 0,
+        timeLimitS: 30,
+        nemesis: { families: ['partition', 'kill'], intervalS: 10 },
+      },
+      seed: 42,
+      versions: { faultline: '0.1.0', node: 'v20.1.0', etcd: '3.5.9' },
+      start: '2024-01-01T00:00:00.000Z',
+      end: '2024-01-01T00:00:45.500Z',
+      workloadSeconds: 30,
+      counts: { ok: 90, fail: 5, info: 5 },
+      opsPerSecond: 3,
+      status: 'completed',
+    });
+    expect(html).toContain('<th>nodes</th><td>3: n1, n2, n3</td>');
+    expect(html).toContain('<th>nemesis</th><td>families partition, kill · intervalS 10</td>');
+    expect(html).toContain('<th>when</th><td>2024-01-01 00:00:00 UTC, 45.5 s in all, 30 s of workload</td>');
+    expect(html).toContain('<th>counts</th><td>100 operations: 90 ok, 5 fail, 5 info, 3 ops/s</td>');
+    expect(html).toContain('<th>versions</th><td>faultline 0.1.0 · node v20.1.0 · etcd 3.5.9</td>');
+    expect(html).toContain('<details><summary>run.json</summary>');
+  });
+});
+
+describe('reports on disk', () => {
   it('faultline report renders a run directory and the runs index', async () => {
     const reports = mkdtempSync(join(tmpdir(), 'faultline-reports-'));
     const run = join(reports, 'run-1');

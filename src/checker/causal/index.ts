@@ -391,6 +391,7 @@ export function checkCausal(history: History, options: CausalOptions = {}): Caus
         ? `${model} violated: ${total} anomal${total === 1 ? 'y' : 'ies'} (${kinds}); ${verdictText}.`
         : `${model} unknown (${notes[notes.length - 1] ?? 'not checked'}); ${verdictText}.`;
   return {
+    checker: 'causal',
     valid,
     model,
     models,

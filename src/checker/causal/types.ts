@@ -105,6 +105,8 @@ export interface CausalStats {
 
 export interface CausalResult {
   [evidence: string]: unknown;
+  /** The discriminant the report renders by. */
+  checker: 'causal';
   /** The verdict for the chosen model. */
   valid: Verdict;
   model: CausalModel;
