@@ -13,8 +13,9 @@ log() { printf '[setup-docker] %s\n' "$*" >&2; }
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-# gcc builds the jemalloc stand-in below (Redis clock faults).
-PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc)
+# gcc builds the jemalloc stand-in below (Redis clock faults). postgresql: the binaries of the
+# user-target example (examples/custom-target/).
+PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc postgresql)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do
@@ -35,9 +36,10 @@ if [ "${#need_install[@]}" -gt 0 ] && [ "${FAULTLINE_SKIP_APT:-0}" != 1 ]; then
   if [ "${remove_policy:-0}" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-# Package scripts may still have started services on some hosts: stop the Debian ones.
-for svc in redis-server redis-sentinel etcd; do
-  if pgrep -x "$svc" >/dev/null 2>&1 && [ -x "/etc/init.d/$svc" ]; then
+# Package scripts may still have started services on some hosts: stop the Debian ones (the
+# postgresql service's process is named postgres).
+for svc in redis-server redis-sentinel etcd postgresql; do
+  if pgrep -x "${svc%ql}" >/dev/null 2>&1 && [ -x "/etc/init.d/$svc" ]; then
     $SUDO "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
   fi
 done
