@@ -74,7 +74,7 @@ export function timelineClient(): void {
     const tip = $('timeline-tip');
     const readout = $('timeline-readout');
     const LEFT = 70;
-    const AXIS = 22;
+    const AXIS = 36;
     const laneH = Math.max(3, Math.min(14, Math.floor(420 / Math.max(1, meta.lanes))));
     let a = 0;
     let b = Math.max(1, lastEnd);
@@ -119,12 +119,6 @@ export function timelineClient(): void {
       const x = (t: number) => LEFT + ((t - a) / (b - a)) * plotW;
       const lanesH = meta.lanes * laneH;
       ctx.clearRect(0, 0, w, h);
-      ctx.fillStyle = 'rgba(126,87,194,0.12)';
-      for (const f of meta.faults) {
-        if (f.end < a || f.start > b) continue;
-        const x0 = Math.max(LEFT, x(f.start));
-        ctx.fillRect(x0, 0, Math.max(1, Math.min(w, x(f.end)) - x0), lanesH);
-      }
       const from = lowerBound(a - maxDur);
       const to = lowerBound(b + 1);
       let inView = 0;
@@ -143,6 +137,17 @@ export function timelineClient(): void {
         };
         for (let i = from; i < to; i++) one(i);
         for (const i of openOps) if (i < from || i >= to) one(i);
+      }
+      ctx.fillStyle = 'rgba(126,87,194,0.16)';
+      for (const f of meta.faults) {
+        if (f.end < a || f.start > b) continue;
+        const x0 = Math.max(LEFT, x(f.start));
+        const x1 = Math.min(w, x(f.end));
+        ctx.fillRect(x0, 0, Math.max(1, x1 - x0), lanesH);
+        ctx.fillStyle = '#7e57c2';
+        ctx.fillRect(x0, lanesH + 16, Math.max(1, x1 - x0), 5);
+        ctx.fillText(f.label, x0 + 2, lanesH + 30, Math.max(40, x1 - x0 - 4));
+        ctx.fillStyle = 'rgba(126,87,194,0.16)';
       }
       if (current >= 0) {
         ctx.strokeStyle = '#000';
@@ -218,7 +223,7 @@ export function timelineClient(): void {
       }
       const s = new TextDecoder().decode(textBytes.subarray(lineStarts[i]!, lineStarts[i + 1]! - 1));
       const [input, output] = s.split('\t');
-      return output ? `${input} → ${output}` : input!;
+      return output ? (input === 'null' ? `→ ${output}` : `${input} → ${output}`) : input!;
     }
     let lineStarts: Int32Array | undefined;
 

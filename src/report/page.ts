@@ -48,12 +48,13 @@ svg .fault{fill:#7e57c2;fill-opacity:.08}svg .grid{stroke:#e5e5e5}svg .tick{font
 /** Inlined JSON must not close its script element. */
 const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
-function anomaliesSection(marks: AnomalyMark[]): string {
-  if (marks.length === 0) return '';
+/** Anomaly cards from `from` (0-based) on, numbered across checkers. */
+function anomalyCards(marks: AnomalyMark[], from: number): string {
   const cards = marks
-    .slice(0, 50)
+    .slice(from, 50)
+    .map((m, j) => [m, from + j] as const)
     .map(
-      (m, i) => `<div class="anomaly" id="anomaly-${i + 1}">
+      ([m, i]) => `<div class="anomaly" id="anomaly-${i + 1}">
 <h3>${i + 1}. ${esc(m.title)} <span class="muted">(${esc(m.checker)}${m.key !== undefined && m.key !== null ? `, key ${json(m.key)}` : ''})</span></h3>
 ${m.html}
 <p><button type="button" class="goto" data-anomaly="${i + 1}">Show on the timeline</button></p>
@@ -61,7 +62,7 @@ ${m.html}
     )
     .join('\n');
   const more = marks.length > 50 ? `<p class="muted">…and ${marks.length - 50} more anomalies.</p>` : '';
-  return `<h2>What went wrong</h2>${cards}${more}`;
+  return `${cards}${more}`;
 }
 
 function timelineSection(history: History, ctx: RenderContext, marks: AnomalyMark[]): string {
@@ -112,8 +113,9 @@ export function renderReport(input: ReportInput): string {
 <body>
 <h1>${esc(input.title)} ${verdictBadge(input.valid as boolean)}</h1>
 <p class="muted">${history.ops.length} events · ${nemesisCount} nemesis events · ${marks.length} anomal${marks.length === 1 ? 'y' : 'ies'}${links ? ` · ${links}` : ''}</p>
-${anomaliesSection(marks)}
+${marks.length ? `<h2>What went wrong</h2>${anomalyCards(marks.slice(0, 1), 0)}` : ''}
 ${timelineSection(history, ctx, marks)}
+${marks.length > 1 ? `<h2>All ${marks.length} anomalies</h2>${anomalyCards(marks, 1)}` : ''}
 ${input.meta ? `<h2>Run</h2>${renderRunTable(input.meta)}` : ''}
 <h2>Verdicts</h2>
 ${Object.entries(results)
