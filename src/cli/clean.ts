@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { cleanDocker, listFaultlineResources } from '../runtime/docker/clean.js';
 import { engineStatus } from '../runtime/docker/engine.js';
+import { cleanLocal } from '../runtime/local/index.js';
 import { EXIT } from './exit.js';
 
 export function registerClean(program: Command): void {
@@ -13,6 +14,11 @@ export function registerClean(program: Command): void {
     .option('--run <id>', 'only those of this run')
     .option('--dry-run', 'list what would be removed')
     .action(async (flags: { run?: string; dryRun?: boolean }) => {
+      // Local runs first (no engine needed): process groups a dead harness left running.
+      const local = cleanLocal({ runId: flags.run, dryRun: flags.dryRun });
+      process.stdout.write(
+        `${flags.dryRun ? 'would end' : 'ended'} ${local.length} local process group(s)${local.length ? `: ${local.join(', ')}` : ''}\n`,
+      );
       const engine = await engineStatus();
       if (!engine.ok) {
         process.stderr.write(`faultline: ${engine.reason}\n`);
