@@ -21,7 +21,8 @@ export const isFormat = (s: string): s is Format => (FORMATS as readonly string[
 export function detectFormat(text: string): Format | undefined {
   const head = text.slice(0, 4096);
   const firstLine = head.split('\n').find((l) => l.trim() !== '' && !l.trimStart().startsWith(';'));
-  if (firstLine === undefined) return undefined;
+  // Nothing but comments in the first 4 KiB: only EDN has `;` comments.
+  if (firstLine === undefined) return head.trimStart().startsWith(';') ? 'edn' : undefined;
   const line = firstLine.trim();
   if (/^\{\s*("sessions"|$)/.test(line) && /"sessions"\s*:/.test(head)) return 'sessions-json';
   if (line.startsWith('{"')) return 'jsonl';
