@@ -1,33 +1,54 @@
 /**
- * Removes what faultline left in Docker: containers and networks labelled `faultline`
+ * Removes what faultline left in Docker: containers, networks and volumes labelled `faultline`
  * (optionally of one run only). Never touches anything without the label.
  */
-import { docker, LABEL_APP, LABEL_RUN } from './engine.js';
+import { bounded, docker, LABEL_APP, LABEL_RUN, SHORT_TIMEOUT_MS } from './engine.js';
+import { removeLabelled } from './teardown.js';
 
 export interface CleanResult {
   containers: string[];
   networks: string[];
+  volumes: string[];
 }
 
 export async function cleanDocker(runId?: string): Promise<CleanResult> {
-  const label = runId ? `${LABEL_RUN}=${runId}` : LABEL_APP;
-  const containers = await docker().listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(containers.map((c) => docker().getContainer(c.Id).remove({ force: true, v: true })));
-  const networks = await docker().listNetworks({ filters: { label: [label] } });
-  await Promise.all(networks.map((n) => docker().getNetwork(n.Id).remove()));
+  const r = await removeLabelled(runId);
+  if (r.failed.length > 0) throw new Error(`could not remove everything: ${r.failed.join('; ')}`);
+  return { containers: r.containers.sort(), networks: r.networks.sort(), volumes: r.volumes.sort() };
+}
+
+/** What faultline has in Docker now (for `faultline clean --dry-run`). */
+export async function listFaultlineResources(runId?: string): Promise<CleanResult> {
+  const filters = { label: [runId ? `${LABEL_RUN}=${runId}` : LABEL_APP] };
+  const [containers, networks, volumes] = await Promise.all([
+    bounded(
+      'list containers',
+      (abortSignal) => docker().listContainers({ all: true, filters, abortSignal }),
+      SHORT_TIMEOUT_MS,
+    ),
+    bounded(
+      'list networks',
+      (abortSignal) => docker().listNetworks({ filters, abortSignal }),
+      SHORT_TIMEOUT_MS,
+    ),
+    bounded(
+      'list volumes',
+      (abortSignal) => docker().listVolumes({ filters, abortSignal }),
+      SHORT_TIMEOUT_MS,
+    ),
+  ]);
   return {
-    containers: containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')),
-    networks: networks.map((n) => n.Name),
+    containers: containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort(),
+    networks: networks.map((n) => n.Name).sort(),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
   };
 }
 
-/** What faultline has running now, by run id (for `faultline clean --dry-run`). */
-export async function listFaultlineResources(runId?: string): Promise<CleanResult> {
-  const label = runId ? `${LABEL_RUN}=${runId}` : LABEL_APP;
-  const containers = await docker().listContainers({ all: true, filters: { label: [label] } });
-  const networks = await docker().listNetworks({ filters: { label: [label] } });
-  return {
-    containers: containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')),
-    networks: networks.map((n) => n.Name),
-  };
+/** A clean result as the runtime's list of names: `container NAME`, `network NAME`, `volume NAME`. */
+export function cleanNames(r: CleanResult): string[] {
+  return [
+    ...r.containers.map((n) => `container ${n}`),
+    ...r.networks.map((n) => `network ${n}`),
+    ...r.volumes.map((n) => `volume ${n}`),
+  ];
 }

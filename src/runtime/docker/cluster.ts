@@ -1,149 +1,256 @@
 /**
- * The Docker runtime: one bridge network and one container per node, fixed addresses,
- * readiness, node logs, process faults (kill/start, pause/resume), teardown. Network and
- * clock faults are in faults.ts. Everything created is named `faultline-<run>...` and
- * labelled with the run id, so `faultline clean` can find leftovers of a crashed run.
+ * A deployment started in Docker: one container per node on the run's bridge network, and
+ * beside each a sidecar for its network faults (faults.ts). Process faults act on the
+ * containers; every Docker call is bounded (engine.ts), and heal and teardown go on past a node
+ * that does not answer, escalating through its cgroup (cgroup.ts, teardown.ts).
+ *
+ * Two kinds of image:
+ *   faultline-base  the host's /usr read-only; tini, then faultline's supervisor shell, then the
+ *                   database: kill and start act on the process, the container and its data
+ *                   (tmpfs /data) stay; companions (e.g. redis-sentinel) run beside it;
+ *   a user's image  (an official one) run as is, the command under Docker's init, /data a
+ *                   volume: kill and start are container kill and start (the data stays in the
+ *                   volume), the sidecar rejoins the node's new network namespace and the
+ *                   node's network faults are applied again.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Deployment, Target, TargetOptions } from '../../targets/types.js';
-import { type Cluster, nodeByName } from '../cluster.js';
-import { docker, engineStatus, LABEL_APP, LABEL_RUN, NAME_PREFIX } from './engine.js';
+import type { Deployment, NodeSpec } from '../../targets/types.js';
+import {
+  type ClockSpec,
+  type Cluster,
+  type ClusterNode,
+  type FaultKind,
+  type Grudge,
+  type NetSpec,
+  nodeByName,
+  UnsupportedFaultError,
+} from '../cluster.js';
+import type { RuntimeProbe } from '../runtime.js';
+import { isFrozen, setFrozen } from './cgroup.js';
+import { bounded, docker, LABEL_NODE, LABEL_ROLE, SHORT_TIMEOUT_MS, statusOf } from './engine.js';
 import { execIn, sh } from './exec.js';
 import {
-  type FaultNode,
+  createNetSidecar,
   type FaultTable,
   fakeClockSetup,
-  hostFaultTools,
-  initFaultSupport,
-  networkAndClockFaults,
-  probeLatency,
+  type HostFaultTools,
+  inputRules,
+  inSidecar,
+  makeClockDir,
+  qdiscRule,
+  writeClockFile,
 } from './faults.js';
-import { BASE_IMAGE, requireImage } from './image.js';
-import { createNetwork, formatCidr, hostIp } from './network.js';
+import { fakeClockOnImage } from './libc.js';
 import { CONTROL_DIR, KILL_SCRIPT, RUNNING_SCRIPT, START_SCRIPT, supervisedCommand } from './supervisor.js';
+import { removeLabelled } from './teardown.js';
 
+export { newRunId } from './engine.js';
 export { execIn } from './exec.js';
 export { FAKETIME_LIB_CANDIDATES, JEMALLOC_SHIM_CANDIDATES } from './faults.js';
 
-export interface DockerClusterOptions {
-  target: Target;
-  targetOptions: TargetOptions;
-  /** Exact subnet for the run's network (default: FAULTLINE_SUBNET, else a free /24 of the pool). */
-  subnet?: string;
-  /**
-   * Image to run. The default, faultline-base, runs the host's /usr read-only and supports
-   * every fault; a user-named image (e.g. an official one) runs the command directly under
-   * Docker's init and supports only kill/start (as container restarts) and pause.
-   */
-  image?: string;
-  /** Directory for node logs (`<dir>/<node>.log`); logs are also kept in memory. */
-  logDir?: string;
-  /** How long to wait for every node to be ready. */
-  readyTimeoutMs?: number;
-  /** Called with progress messages (for the CLI). */
-  onEvent?: (message: string) => void;
+/** What `allocate` decided, for `start`. */
+export interface RunPlace {
+  runId: string;
+  image: string;
+  /** faultline-base: supervised database, host /usr. */
+  supervised: boolean;
+  network: string;
+  subnet: string;
+  engineVersion: string;
+  /** Labels on everything of this run. */
+  labels: Record<string, string>;
+  slots: readonly { name: string; host: string; ports: Record<string, number> }[];
+  /** Host path → path in the node, for every path the target shared. */
+  shares: ReadonlyMap<string, string>;
+  /** Where this run's clock files go on the host. */
+  clockRoot: string;
+  logDir: string;
+  readyTimeoutMs: number;
+  probe: RuntimeProbe;
+  tools: HostFaultTools;
+  emit: (message: string) => void;
+  signal?: AbortSignal;
 }
 
-interface NodeState extends FaultNode {
+/** Tears a run down (every labelled resource, the clock files); idempotent; set by the placement. */
+export interface RunTeardown {
+  /** Containers known to this process (id → init pid), removed even when listing fails. */
+  known: Map<string, number | undefined>;
+  stop(): Promise<void>;
+}
+
+interface NodeState {
+  spec: NodeSpec;
+  node: ClusterNode;
+  container: Docker.Container;
+  /** The container's init pid (for the cgroup, when the engine does not answer). */
+  pid?: number;
+  sidecar?: Docker.Container;
+  clockDir?: string;
   log: string[];
   logBytes: number;
   logFile?: WriteStream;
-  logStream?: NodeJS.ReadableStream;
+  logStream?: NodeJS.ReadableStream & { destroy?: () => void };
   paused: boolean;
   killed: boolean;
+  /** Peers' addresses this node drops now (the partition), and its packet faults. */
+  drops: string[];
+  net?: NetSpec;
+  strobe?: NodeJS.Timeout;
+  strobeEnd?: NodeJS.Timeout;
 }
 
 const MAX_LOG_MEMORY = 1 << 20;
 
-/** Clusters not yet destroyed, for signal handlers and crash paths. */
-const live = new Set<Cluster>();
-
-/** Destroys every cluster this process created and has not destroyed yet. */
-export async function destroyAllClusters(): Promise<void> {
-  await Promise.allSettled([...live].map((c) => c.destroy()));
-}
-
-export function liveClusterCount(): number {
-  return live.size;
-}
-
-function newRunId(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
-  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-export { newRunId };
-
-/** Brings a target up in Docker and returns its Cluster once every node is ready. */
-export async function createDockerCluster(options: DockerClusterOptions): Promise<Cluster> {
-  const { target, targetOptions } = options;
-  const runId = targetOptions.runId;
-  const emit = options.onEvent ?? (() => {});
-  const engine = await engineStatus();
-  if (!engine.ok) throw new Error(engine.reason);
-  const image = options.image ?? BASE_IMAGE;
-  const hostUsr = image === BASE_IMAGE;
-  await requireImage(image);
-
-  const topology = targetOptions.topology;
-  const count = targetOptions.nodes ?? target.defaultNodes(topology);
-  const netName = `${NAME_PREFIX}${runId}`;
-  const labels = { [LABEL_APP]: '1', [LABEL_RUN]: runId };
-
-  const states = new Map<string, NodeState>();
-  let network: Docker.Network | undefined;
-  let destroyed = false;
-  let destroying: Promise<void> | undefined;
-
-  const destroy = async (): Promise<void> => {
-    destroying ??= (async () => {
-      destroyed = true;
-      for (const s of states.values()) ops.stopStrobe(s);
-      // Remove by label, so containers created before a failure are found too.
-      const containers = await docker().listContainers({
-        all: true,
-        filters: { label: [`${LABEL_RUN}=${runId}`] },
-      });
-      await Promise.allSettled(
-        containers.map((c) => docker().getContainer(c.Id).remove({ force: true, v: true })),
-      );
-      for (const s of states.values()) {
-        (s.logStream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
-        s.logFile?.end();
-      }
-      const nets = await docker().listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
-      await Promise.allSettled(nets.map((n) => docker().getNetwork(n.Id).remove()));
-      if (network && !nets.some((n) => n.Id === network!.id)) await network.remove().catch(() => {});
-      live.delete(cluster);
-    })();
-    return destroying;
+const ignore =
+  (...codes: number[]) =>
+  (e: unknown) => {
+    if (!codes.includes(statusOf(e) ?? -1)) throw e;
   };
+
+/** What faults work on this deployment here: probe ∩ deployment ∩ node abilities. */
+async function faultTable(place: RunPlace, deployment: Deployment): Promise<FaultTable> {
+  const faults = { ...place.probe.faults } as FaultTable;
+  const no = (f: FaultKind, reason: string) => {
+    if (faults[f].supported) faults[f] = { supported: false, reason };
+  };
+  for (const [f, reason] of Object.entries(deployment.unsupported ?? {}))
+    if (reason) no(f as FaultKind, reason);
+  const faked = deployment.nodes.filter((n) => n.fakeClock);
+  if (faked.length === 0)
+    no('clock', 'no node of this deployment runs under libfaketime (the target did not ask for it)');
+  const shimmed = faked.find((n) => n.jemallocShim);
+  if (place.supervised) {
+    if (shimmed && !place.tools.shim) {
+      no(
+        'clock',
+        `node ${shimmed.name}'s program links jemalloc, which hangs under libfaketime, and faultline's stand-in is not built (run scripts/setup-docker.sh; it needs gcc)`,
+      );
+    }
+  } else if (faults.clock.supported) {
+    if (shimmed) {
+      no(
+        'clock',
+        `node ${shimmed.name}'s program links jemalloc, which hangs under libfaketime; on image ${place.image} faultline cannot put its stand-in in jemalloc's place (official Redis images link jemalloc statically)`,
+      );
+    } else {
+      const reason = await fakeClockOnImage(place.image);
+      if (reason) no('clock', reason);
+    }
+  }
+  return faults;
+}
+
+/** Starts a deployment in the placed slots; resolves once every node is ready. */
+export async function startCluster(
+  place: RunPlace,
+  deployment: Deployment,
+  teardown: RunTeardown,
+): Promise<Cluster> {
+  const { runId, image, supervised, emit } = place;
+  const slotByName = new Map(place.slots.map((s) => [s.name, s]));
+  for (const spec of deployment.nodes) {
+    if (!slotByName.has(spec.name)) {
+      throw new Error(
+        `deployment names node "${spec.name}", which has no slot (slots: ${[...slotByName.keys()].join(', ')})`,
+      );
+    }
+    if (spec.sidecar && !supervised) {
+      throw new Error(
+        `node ${spec.name} needs a companion process beside its database (${spec.sidecar.slice(0, 60)}…), which only the faultline-base image can run: image ${image} runs its command as is, with no shell`,
+      );
+    }
+  }
+
+  const faults = await faultTable(place, deployment);
+  const networkFaults = faults.partition.supported || faults.loss.supported || faults.latency.supported;
+  const states = new Map<string, NodeState>();
+  let stopped = false;
 
   const state = (name: string): NodeState => {
     const s = states.get(name);
-    if (!s) nodeByName(cluster, name);
+    if (!s) nodeByName({ nodes: [...states.values()].map((x) => x.node) }, name);
     return s!;
   };
+  const requireFault = (fault: FaultKind) => {
+    const f = faults[fault];
+    if (!f.supported) throw new UnsupportedFaultError(fault, f.reason);
+  };
+  const nodeShell = async (s: NodeState, script: string, what: string) => {
+    const r = await execIn(s.container, sh(script));
+    if (r.code !== 0)
+      throw new Error(`${what} on ${s.node.name} failed (exit ${r.code}): ${r.output.trim()}`);
+    return r.output;
+  };
+  const stopStrobe = (s: NodeState) => {
+    clearTimeout(s.strobe);
+    clearTimeout(s.strobeEnd);
+    s.strobe = undefined;
+    s.strobeEnd = undefined;
+  };
+  const setClock = (s: NodeState, offset: string) => {
+    if (s.clockDir) writeClockFile(s.clockDir, offset);
+  };
+  /** The node's current network faults, applied again in its sidecar. */
+  const applyNet = async (s: NodeState, timeoutMs?: number) => {
+    if (!s.sidecar) return;
+    const script = [inputRules(s.drops, s.net)];
+    if (faults.latency.supported) script.push(qdiscRule(s.net));
+    await inSidecar(s.sidecar, script.join(' && '), `network faults on ${s.node.name}`, timeoutMs);
+  };
+  /** Runs `fn` on every node, past failures; throws one error naming each failure. */
+  const everyNode = async (what: string, fn: (s: NodeState) => Promise<void>) => {
+    const results = await Promise.allSettled([...states.values()].map(fn));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected'
+        ? [`${[...states.values()][i]!.node.name}: ${(r.reason as Error).message}`]
+        : [],
+    );
+    if (failed.length > 0)
+      throw new Error(`${what} failed on ${failed.length} node(s): ${failed.join('; ')}`);
+  };
 
-  let deployment: Deployment | undefined;
-  const faults = {} as FaultTable;
-  const ops = networkAndClockFaults({
-    faults,
-    nodes: () => [...states.values()],
-    state: (name) => state(name),
-    destroyed: () => destroyed,
-  });
-  const { requireFault, shell } = ops;
+  const resumeNode = async (s: NodeState) => {
+    try {
+      await bounded(
+        `unpause ${s.node.name}`,
+        (abortSignal) => s.container.unpause({ abortSignal }),
+        SHORT_TIMEOUT_MS,
+      );
+    } catch (e) {
+      // The engine did not unpause (it blocks behind a frozen exec, or it thinks the node is
+      // not paused after an earlier thaw): thaw the cgroup directly.
+      if (!setFrozen(s.container.id, s.pid, false)) {
+        throw new Error(
+          `could not resume ${s.node.name}: ${(e as Error).message}, and its cgroup is not writable here`,
+        );
+      }
+    }
+    s.paused = false;
+  };
+
+  const restartUserNode = async (s: NodeState) => {
+    await bounded(`start ${s.node.name}`, (abortSignal) => s.container.start({ abortSignal })).catch(
+      ignore(304),
+    );
+    const since = (Date.now() / 1000).toFixed(3);
+    s.pid = await initPid(s.container);
+    await attachLogs(s, place.logDir, since);
+    if (s.sidecar) {
+      // The node has a new network namespace: the sidecar rejoins it, the faults are set again.
+      const sidecar = s.sidecar;
+      await bounded(`restart ${s.node.name}'s sidecar`, (abortSignal) =>
+        sidecar.restart({ t: 0, abortSignal }),
+      );
+      await applyNet(s);
+    }
+  };
 
   const cluster: Cluster = {
     runId,
-    target: target.name,
-    topology,
     get nodes() {
       return [...states.values()].map((s) => s.node);
     },
@@ -152,148 +259,254 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     async start(name) {
       requireFault('kill');
       const s = state(name);
-      if (hostUsr) await shell(name, START_SCRIPT, 'start');
-      else await s.container.start().catch(ignoreNotModified);
+      if (supervised) await nodeShell(s, START_SCRIPT, 'start');
+      else await restartUserNode(s);
       s.killed = false;
     },
     async kill(name) {
       requireFault('kill');
       const s = state(name);
-      if (hostUsr) await shell(name, KILL_SCRIPT, 'kill');
-      else await s.container.kill({ signal: 'SIGKILL' }).catch(ignoreNotModified);
+      if (supervised) await nodeShell(s, KILL_SCRIPT, 'kill');
+      else {
+        await bounded(`kill ${name}`, (abortSignal) =>
+          s.container.kill({ signal: 'SIGKILL', abortSignal }),
+        ).catch(ignore(304, 409));
+      }
       s.killed = true;
     },
     async pause(name) {
+      requireFault('pause');
       const s = state(name);
       if (s.paused) return;
-      await s.container.pause();
+      try {
+        await bounded(`pause ${name}`, (abortSignal) => s.container.pause({ abortSignal }));
+      } catch (e) {
+        // The engine still counts it paused from a thaw it did not see: freeze the cgroup.
+        if (!(statusOf(e) === 409 && setFrozen(s.container.id, s.pid, true))) throw e;
+      }
       s.paused = true;
     },
     async resume(name) {
       const s = state(name);
-      if (!s.paused) return;
-      await s.container.unpause().catch(ignoreNotModified);
-      s.paused = false;
+      if (s.paused) await resumeNode(s);
     },
-    partition: ops.partition,
-    heal: ops.heal,
-    clock: ops.clock,
-    netem: ops.netem,
+    async partition(grudge: Grudge) {
+      requireFault('partition');
+      for (const n of Object.keys(grudge)) state(n);
+      const drops = new Map(
+        [...states.values()].map((s) => [
+          s,
+          (grudge[s.node.name] ?? []).map((peer) => state(peer).node.host),
+        ]),
+      );
+      await everyNode('partition', async (s) => {
+        s.drops = drops.get(s)!;
+        await applyNet(s);
+      });
+    },
+    async heal() {
+      if (!networkFaults) return;
+      await everyNode('heal', async (s) => {
+        s.drops = [];
+        s.net = undefined;
+        await applyNet(s, SHORT_TIMEOUT_MS);
+      });
+    },
+    async clock(name: string, spec: ClockSpec) {
+      requireFault('clock');
+      const s = state(name);
+      if (!s.clockDir) {
+        throw new UnsupportedFaultError('clock', `node ${name}'s database does not run under libfaketime`);
+      }
+      stopStrobe(s);
+      const fmt = (sec: number) => (sec >= 0 ? `+${sec}` : `${sec}`);
+      if (spec.kind === 'reset') setClock(s, '+0');
+      else if (spec.kind === 'offset') setClock(s, fmt(spec.seconds));
+      else {
+        let on = false;
+        const flip = () => {
+          if (stopped) return;
+          on = !on;
+          setClock(s, on ? fmt(spec.seconds) : '+0');
+          s.strobe = setTimeout(flip, spec.periodMs);
+        };
+        flip();
+        s.strobeEnd = setTimeout(() => {
+          stopStrobe(s);
+          setClock(s, '+0');
+        }, spec.durationMs);
+      }
+    },
+    async net(name: string, spec: NetSpec) {
+      const s = state(name);
+      if (spec.lossPercent !== undefined) requireFault('loss');
+      if (spec.delayMs !== undefined || spec.jitterMs !== undefined) requireFault('latency');
+      s.net = { ...s.net, ...spec };
+      await applyNet(s);
+    },
     async healAll() {
-      await Promise.allSettled([...states.values()].map((s) => cluster.resume(s.node.name)));
-      await cluster.heal();
-      await Promise.all(
-        [...states.values()].map(async (s) => {
-          await ops.resetClock(s);
-          if (hostUsr && faults.kill.supported) {
-            const running = await execIn(s.container, sh(RUNNING_SCRIPT));
-            if (running.code !== 0) await cluster.start(s.node.name);
-          } else if (s.killed) await cluster.start(s.node.name);
+      const problems: string[] = [];
+      const step = (p: Promise<void>) => p.catch((e: Error) => void problems.push(e.message));
+      // Thawed first: nothing else can be done in a frozen node.
+      await step(
+        everyNode('resume', async (s) => {
+          if (s.paused || isFrozen(s.container.id, s.pid)) await resumeNode(s);
         }),
       );
+      await step(cluster.heal());
+      for (const s of states.values()) {
+        stopStrobe(s);
+        setClock(s, '+0');
+      }
+      if (faults.kill.supported) {
+        await step(
+          everyNode('restart', async (s) => {
+            if (supervised) {
+              const running = await execIn(s.container, sh(RUNNING_SCRIPT), SHORT_TIMEOUT_MS);
+              if (running.code !== 0) await cluster.start(s.node.name);
+            } else {
+              const info = await bounded(`inspect ${s.node.name}`, (abortSignal) =>
+                s.container.inspect({ abortSignal }),
+              );
+              if (s.killed || !info.State.Running) await cluster.start(s.node.name);
+            }
+          }),
+        );
+      }
+      if (problems.length > 0) throw new Error(`heal incomplete: ${problems.join(' | ')}`);
     },
     async logs(name) {
       return state(name).log.join('');
     },
     async ready(name) {
-      return deployment ? deployment.ready(state(name).node) : false;
+      return deployment.ready(state(name).node).catch(() => false);
     },
-    destroy,
+    async stop() {
+      stopped = true;
+      for (const s of states.values()) {
+        stopStrobe(s);
+        s.logStream?.destroy?.();
+        s.logFile?.end();
+      }
+      await teardown.stop();
+    },
   };
-  live.add(cluster);
 
   try {
-    const { network: net, cidr } = await createNetwork(
-      netName,
-      runId,
-      options.subnet ?? (process.env.FAULTLINE_SUBNET || undefined),
-    );
-    network = net;
-    const hosts = Array.from({ length: count }, (_, i) => hostIp(cidr, 11 + i));
-    deployment = await target.plan({ ...targetOptions, nodes: count }, hosts);
-    const tools = hostFaultTools();
-    if (options.logDir) mkdirSync(options.logDir, { recursive: true });
-
-    if (!hostUsr) {
-      const needs = deployment.nodes.find((n) => n.sidecar || deployment!.mounts.length > 0);
-      if (needs) {
-        throw new Error(
-          `${target.name} ${topology} needs the faultline-base image (${needs.sidecar ? 'a sidecar process' : "faultline's own code"}); --image cannot replace it`,
-        );
-      }
-    }
+    const clockSetup = (spec: NodeSpec) =>
+      spec.fakeClock && faults.clock.supported
+        ? fakeClockSetup(
+            {
+              jemallocShim: spec.jemallocShim,
+              clockDir: makeClockDir(place.clockRoot, spec.name),
+              supervised,
+            },
+            place.tools,
+          )
+        : undefined;
     for (const spec of deployment.nodes) {
+      const slot = slotByName.get(spec.name)!;
       const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
       if (spec.sidecar) env.push(`FAULTLINE_SIDECAR=${spec.sidecar}`);
-      const binds = hostUsr ? ['/usr:/usr:ro'] : [];
-      if (hostUsr) {
-        const clock = fakeClockSetup(spec, tools);
+      const binds = supervised ? ['/usr:/usr:ro'] : [];
+      for (const [hostPath, nodePath] of place.shares) binds.push(`${hostPath}:${nodePath}:ro`);
+      const clock = clockSetup(spec);
+      if (clock) {
         env.push(...clock.env);
         binds.push(...clock.binds);
       }
-      for (const m of deployment.mounts)
-        binds.push(`${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
-      const container = await docker().createContainer({
-        name: `${netName}-${spec.name}`,
-        Hostname: spec.name,
-        Image: image,
-        // A user's image has its own layout: find the program on its PATH.
-        Cmd: hostUsr
-          ? supervisedCommand(spec.command)
-          : [spec.command[0]!.split('/').pop()!, ...spec.command.slice(1)],
-        Env: env,
-        Labels: { ...labels, 'faultline.node': spec.name, 'faultline.target': target.name },
-        WorkingDir: '/data',
-        HostConfig: {
-          NetworkMode: netName,
-          CapAdd: ['NET_ADMIN'],
-          Binds: binds,
-          Init: !hostUsr,
-          ...(hostUsr ? { Tmpfs: { '/data': 'rw,size=512m', [CONTROL_DIR]: 'rw,size=1m' } } : {}),
-        },
-        NetworkingConfig: { EndpointsConfig: { [netName]: { IPAMConfig: { IPv4Address: spec.host } } } },
-      });
+      const labels = { ...place.labels, [LABEL_NODE]: spec.name, [LABEL_ROLE]: 'node' };
+      const container = await bounded(`create ${spec.name}`, (abortSignal) =>
+        docker().createContainer({
+          name: `${place.network}-${spec.name}`,
+          Hostname: spec.name,
+          Image: image,
+          // A user's image has its own layout: its entrypoint finds the program on its PATH.
+          Cmd: supervised
+            ? supervisedCommand(spec.command)
+            : [spec.command[0]!.split('/').pop()!, ...spec.command.slice(1)],
+          Env: env,
+          Labels: labels,
+          WorkingDir: '/data',
+          HostConfig: {
+            NetworkMode: place.network,
+            Binds: binds,
+            Init: !supervised,
+            ...(supervised
+              ? { Tmpfs: { '/data': 'rw,size=512m', [CONTROL_DIR]: 'rw,size=1m' } }
+              : {
+                  // An anonymous volume (removed with the container), labelled for clean and the watchdog.
+                  Mounts: [
+                    {
+                      Type: 'volume' as const,
+                      Source: '',
+                      Target: '/data',
+                      VolumeOptions: {
+                        NoCopy: false,
+                        Labels: labels,
+                        DriverConfig: { Name: 'local', Options: {} },
+                      },
+                    },
+                  ],
+                }),
+          },
+          NetworkingConfig: {
+            EndpointsConfig: { [place.network]: { IPAMConfig: { IPv4Address: slot.host } } },
+          },
+          abortSignal,
+        }),
+      );
+      teardown.known.set(container.id, undefined);
       states.set(spec.name, {
         spec,
         container,
-        node: { name: spec.name, host: spec.host, ports: spec.ports, role: spec.role },
+        clockDir: clock ? join(place.clockRoot, spec.name) : undefined,
+        node: { name: spec.name, host: slot.host, ports: { ...slot.ports }, role: spec.role },
         log: [],
         logBytes: 0,
         paused: false,
         killed: false,
-        skewed: false,
+        drops: [],
       });
     }
 
-    // Fault support: the runtime's abilities, then the target's exclusions.
-    const no = initFaultSupport(faults, { hostUsr, image, tools, deployment, targetName: target.name });
-
     await Promise.all(
       [...states.values()].map(async (s) => {
-        await s.container.start();
-        await attachLogs(s, options.logDir);
+        await bounded(`start ${s.node.name}`, (abortSignal) => s.container.start({ abortSignal }));
+        s.pid = await initPid(s.container);
+        teardown.known.set(s.container.id, s.pid);
+        await attachLogs(s, place.logDir);
+        if (networkFaults) {
+          const sidecar = await createNetSidecar(s.container, `${place.network}-${s.node.name}-net`, {
+            ...place.labels,
+            [LABEL_NODE]: s.node.name,
+            [LABEL_ROLE]: 'net',
+          });
+          teardown.known.set(sidecar.id, undefined);
+          s.sidecar = sidecar;
+          await bounded(`start ${s.node.name}'s sidecar`, (abortSignal) => sidecar.start({ abortSignal }));
+        }
       }),
     );
-    emit(`started ${states.size} containers on ${formatCidr(cidr)}`);
+    emit(
+      `started ${states.size} containers on ${place.subnet}${networkFaults ? ' (each with a network-fault sidecar)' : ''}`,
+    );
 
-    const latencyProbe = faults.latency.supported
-      ? probeLatency([...states.values()][0]!.container, no)
-      : Promise.resolve();
-
-    await waitReady(cluster, deployment, options.readyTimeoutMs ?? 60_000, () => destroyed);
-    await latencyProbe;
-    const first = cluster.nodes[0];
-    const dbVersion =
-      first && deployment.version ? await deployment.version(first).catch(() => undefined) : undefined;
+    await waitReady(cluster, deployment, place.readyTimeoutMs, () => stopped || !!place.signal?.aborted);
+    const versions = await nodeVersions(cluster.nodes, deployment);
     Object.assign(cluster.info, {
       runtime: 'docker',
-      engine: engine.version,
+      engine: place.engineVersion,
       image,
-      subnet: formatCidr(cidr),
-      network: netName,
+      subnet: place.subnet,
+      network: place.network,
+      networkFaults: networkFaults
+        ? 'iptables/tc in a sidecar (faultline-base, NET_ADMIN) in each node network namespace'
+        : 'none',
+      ...(supervised ? {} : { kill: 'container kill and start (the image runs as is)' }),
       nodes: cluster.nodes.map((n) => ({ ...n })),
       ...deployment.info,
-      versions: { [target.name]: dbVersion ?? 'unknown' },
+      ...(versions ? { versions } : {}),
     });
     emit(`cluster ready: ${cluster.nodes.map((n) => `${n.name}=${n.host}`).join(' ')}`);
     return cluster;
@@ -301,24 +514,53 @@ export async function createDockerCluster(options: DockerClusterOptions): Promis
     const tails = [...states.values()]
       .map((s) => `--- ${s.node.name} ---\n${s.log.join('').split('\n').slice(-15).join('\n')}`)
       .join('\n');
-    await destroy();
+    await cluster.stop().catch(() => {});
     const err = e as Error;
     if (states.size > 0) err.message += `\nlast node log lines:\n${tails}`;
     throw err;
   }
 }
 
-function ignoreNotModified(e: { statusCode?: number }): void {
-  if (e.statusCode !== 304 && e.statusCode !== 409) throw e;
+async function initPid(container: Docker.Container): Promise<number | undefined> {
+  const info = await bounded('inspect', (abortSignal) => container.inspect({ abortSignal })).catch(
+    () => undefined,
+  );
+  return info?.State.Pid || undefined;
 }
 
-async function attachLogs(s: NodeState, logDir: string | undefined): Promise<void> {
-  if (logDir) s.logFile = createWriteStream(join(logDir, `${s.node.name}.log`), { flags: 'a' });
-  const stream = (await s.container.logs({
-    follow: true,
-    stdout: true,
-    stderr: true,
-  })) as NodeJS.ReadableStream;
+/** The database's version per the deployment: one value, or one per node when they differ. */
+async function nodeVersions(
+  nodes: readonly ClusterNode[],
+  deployment: Deployment,
+): Promise<Record<string, string> | undefined> {
+  const { version } = deployment;
+  if (!version) return undefined;
+  const read = (n: ClusterNode) =>
+    Promise.race([
+      version(n).catch(() => 'unknown'),
+      new Promise<string>((r) => setTimeout(() => r('unknown'), 5000).unref()),
+    ]);
+  const all = await Promise.all(nodes.map(read));
+  const distinct = new Set(all);
+  if (distinct.size === 1) return { database: all[0]! };
+  return Object.fromEntries(nodes.map((n, i) => [`database@${n.name}`, all[i]!]));
+}
+
+async function attachLogs(s: NodeState, logDir: string, since?: string): Promise<void> {
+  s.logStream?.destroy?.();
+  s.logFile ??= createWriteStream(join(logDir, `${s.node.name}.log`), { flags: 'a' });
+  s.logFile.on('error', () => {});
+  const stream = (await bounded(`logs of ${s.node.name}`, (abortSignal) =>
+    s.container.logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+      abortSignal,
+      ...(since ? { since } : {}),
+    } as {
+      follow: true;
+    }),
+  )) as NodeState['logStream'] & NodeJS.ReadableStream;
   s.logStream = stream;
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => {
@@ -340,21 +582,29 @@ async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(cluster.nodes.map((n) => n.name));
-  const clusterReady = () =>
-    deployment.clusterReady?.(cluster.nodes).catch(() => false) ?? Promise.resolve(true);
-  while (pending.size > 0 || !(await clusterReady())) {
-    if (aborted()) throw new Error('cluster destroyed while starting');
-    if (Date.now() > deadline) {
-      const which =
-        pending.size > 0 ? `nodes not ready: ${[...pending].join(', ')}` : 'cluster-level check failed';
-      throw new Error(`${cluster.target} cluster not ready after ${timeoutMs} ms (${which})`);
-    }
+  for (;;) {
+    if (aborted()) throw new Error('cluster stopped while starting');
     await Promise.all(
       [...pending].map(async (name) => {
         const ok = await deployment.ready(nodeByName(cluster, name)).catch(() => false);
         if (ok) pending.delete(name);
       }),
     );
+    if (pending.size === 0 && (await (deployment.clusterReady?.(cluster.nodes).catch(() => false) ?? true)))
+      return;
+    if (Date.now() > deadline) {
+      const which =
+        pending.size > 0 ? `nodes not ready: ${[...pending].join(', ')}` : 'cluster-level check failed';
+      throw new Error(`cluster not ready after ${timeoutMs} ms (${which})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Removes a run's clock files. */
+export function removeClockRoot(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** For teardown: the run's resources, by label. */
+export { removeLabelled };

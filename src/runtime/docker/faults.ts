@@ -1,27 +1,27 @@
 /**
  * The Docker runtime's network and clock faults, and what the host lets it do:
- *   partition, loss  iptables (one variant: iptables-nft) inside the containers, which have
- *                    NET_ADMIN only;
- *   latency          tc netem, where the kernel has it (probed once the nodes run);
- *   clock            libfaketime under the database, reading an offset file this module
- *                    rewrites; programs that link jemalloc run with faultline's stand-in
- *                    (docker/jemalloc-shim.c), since jemalloc hangs under libfaketime.
- * Process faults (kill/start, pause/resume) act on the containers and stay in cluster.ts.
+ *   partition, loss  iptables (one variant: iptables-nft) run in a sidecar container per node:
+ *                    faultline-base with the host's /usr, NET_ADMIN only, in the node's network
+ *                    namespace (`NetworkMode: container:<node>`). The node's image needs no
+ *                    iptables, and a frozen (paused) node can still be healed;
+ *   latency          tc netem in the same sidecar, where the kernel has netem (probed once per
+ *                    process on a throwaway container);
+ *   clock            libfaketime under the database, reading an offset file in a host directory
+ *                    bind-mounted read-only into the node: the harness rewrites the file on the
+ *                    host, so a clock fault needs no Docker call at all. Programs that link
+ *                    jemalloc run with faultline's stand-in (docker/jemalloc-shim.c), since
+ *                    jemalloc hangs under libfaketime.
+ * Process faults (kill/start, pause/resume) act on the node's container and are in cluster.ts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { NodeSpec } from '../../targets/types.js';
-import {
-  type ClockSpec,
-  type ClusterNode,
-  FAULT_KINDS,
-  type FaultKind,
-  type Grudge,
-  type NetemSpec,
-  UnsupportedFaultError,
-} from '../cluster.js';
+import { FAULT_KINDS, type FaultKind, type NetSpec } from '../cluster.js';
+import type { Support } from '../runtime.js';
+import { bounded, docker, LABEL_APP, NAME_PREFIX } from './engine.js';
 import { execIn, sh } from './exec.js';
-import { CONTROL_DIR } from './supervisor.js';
+import { BASE_IMAGE, ensureBaseImage } from './image.js';
+import { LABEL_OWNER, OWNER_ID } from './watchdog.js';
 
 export const FAKETIME_LIB_CANDIDATES = [
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
@@ -33,10 +33,14 @@ export const FAKETIME_LIB_CANDIDATES = [
  * scripts/setup-docker.sh; FAULTLINE_JEMALLOC_SHIM names another build.
  */
 export const JEMALLOC_SHIM_CANDIDATES = ['/usr/local/lib/faultline/libjemalloc.so.2'];
-const SHIM_DIR_IN_CONTAINER = '/faultline/jemalloc';
 export const IPTABLES = '/usr/sbin/iptables-nft';
 
-export type FaultTable = Record<FaultKind, { supported: true } | { supported: false; reason: string }>;
+/** Where the clock pieces appear inside a node. */
+export const CLOCK_DIR_IN_NODE = '/faultline/clock';
+const PRELOAD_IN_NODE = '/faultline/faketime/libfaketimeMT.so.1';
+const SHIM_DIR_IN_NODE = '/faultline/jemalloc';
+
+export type FaultTable = Record<FaultKind, Support>;
 
 /** What the host provides for clock faults. */
 export interface HostFaultTools {
@@ -53,197 +57,179 @@ export function hostFaultTools(): HostFaultTools {
   };
 }
 
-/**
- * The environment (read by the supervisor) and binds that run a node's database under
- * libfaketime, on the faultline-base image. None when the node does not ask for it, or when a
- * jemalloc program would hang for want of the stand-in (the clock fault is then refused).
- */
-export function fakeClockSetup(spec: NodeSpec, tools: HostFaultTools): { env: string[]; binds: string[] } {
-  const env: string[] = [];
-  const binds: string[] = [];
-  if (spec.fakeClock && tools.preload && (!spec.jemallocShim || tools.shim)) {
-    env.push(`FAULTLINE_PRELOAD=${tools.preload}`);
-    if (spec.jemallocShim) {
-      env.push(`FAULTLINE_LIBPATH=${SHIM_DIR_IN_CONTAINER}`);
-      binds.push(`${tools.shim}:${SHIM_DIR_IN_CONTAINER}/libjemalloc.so.2:ro`);
-    }
-  }
-  return { env, binds };
-}
+let netemProbe: Promise<Support> | undefined;
 
-/**
- * Fills `faults`: the runtime's abilities, then the target's exclusions. Returns the function
- * that rules a fault out, for probes made once the nodes run (netem).
- */
-export function initFaultSupport(
-  faults: FaultTable,
-  o: {
-    hostUsr: boolean;
-    image: string;
-    tools: HostFaultTools;
-    deployment: { nodes: readonly NodeSpec[]; unsupported: Partial<Record<FaultKind, string>> };
-    targetName: string;
-  },
-): (f: FaultKind, reason: string) => void {
-  for (const f of FAULT_KINDS) faults[f] = { supported: true };
-  const no = (f: FaultKind, reason: string) => {
-    if (faults[f].supported) faults[f] = { supported: false, reason };
-  };
-  if (!o.hostUsr) {
-    for (const f of ['partition', 'loss', 'latency', 'clock'] as const) {
-      no(
-        f,
-        `needs the faultline-base image (iptables, tc, libfaketime from the host); image ${o.image} runs as is`,
-      );
-    }
-  }
-  if (!existsSync(IPTABLES)) {
-    no('partition', `${IPTABLES} is not installed on the host (apt-get install iptables)`);
-    no('loss', `${IPTABLES} is not installed on the host (apt-get install iptables)`);
-  }
-  if (!o.tools.preload) no('clock', 'libfaketime is not installed on the host (apt-get install libfaketime)');
-  if (!o.tools.shim && o.deployment.nodes.some((n) => n.fakeClock && n.jemallocShim)) {
-    no(
-      'clock',
-      `${o.targetName} links jemalloc, which hangs under libfaketime, and faultline's stand-in is not built (run scripts/setup-docker.sh; it needs gcc)`,
+/** Whether the kernel has netem: tried once per process in a throwaway container. */
+export function probeNetem(): Promise<Support> {
+  netemProbe ??= (async (): Promise<Support> => {
+    await ensureBaseImage();
+    const container = await bounded('create the netem probe', (abortSignal) =>
+      docker().createContainer({
+        name: `${NAME_PREFIX}probe-${Math.random().toString(36).slice(2, 10)}`,
+        Image: BASE_IMAGE,
+        Cmd: sh('tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root'),
+        Labels: { [LABEL_APP]: '1', [LABEL_OWNER]: OWNER_ID },
+        HostConfig: { NetworkMode: 'none', CapAdd: ['NET_ADMIN'], Binds: ['/usr:/usr:ro'] },
+        abortSignal,
+      }),
     );
-  }
-  for (const [f, reason] of Object.entries(o.deployment.unsupported)) no(f as FaultKind, reason);
-  return no;
+    try {
+      await bounded('start the netem probe', (abortSignal) => container.start({ abortSignal }));
+      const r = (await bounded('wait for the netem probe', (abortSignal) =>
+        container.wait({ abortSignal }),
+      )) as {
+        StatusCode: number;
+      };
+      if (r.StatusCode === 0) return { supported: true };
+      const out = await bounded('netem probe output', (abortSignal) =>
+        container.logs({ stdout: true, stderr: true, abortSignal }),
+      );
+      const said = demux(out).trim();
+      return {
+        supported: false,
+        reason: `this kernel has no netem (tc said: ${said || `exit ${r.StatusCode}`})`,
+      };
+    } finally {
+      await bounded('remove the netem probe', (abortSignal) =>
+        container.remove({ force: true, abortSignal }),
+      ).catch(() => {});
+    }
+  })().catch((e: Error): Support => {
+    netemProbe = undefined;
+    return { supported: false, reason: `netem probe failed: ${e.message}` };
+  });
+  return netemProbe;
 }
 
-/** Rules latency out when the kernel has no netem (tried on one running container). */
-export function probeLatency(
-  container: Docker.Container,
-  no: (f: FaultKind, reason: string) => void,
-): Promise<void> {
-  return execIn(
-    container,
-    sh('tc qdisc add dev eth0 root netem delay 1ms && tc qdisc del dev eth0 root'),
-  ).then(
-    (r) => {
-      if (r.code !== 0) no('latency', `this kernel has no netem (tc said: ${r.output.trim()})`);
-    },
-    (e: Error) => no('latency', `netem probe failed: ${e.message}`),
+/** The text of a non-TTY container's log buffer (frames of an 8-byte header and a payload). */
+export function demux(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && buf[i]! <= 2 && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}
+
+/** What this machine allows, before any image or target is considered. */
+export async function hostFaults(tools: HostFaultTools): Promise<FaultTable> {
+  const faults = Object.fromEntries(FAULT_KINDS.map((f) => [f, { supported: true }])) as FaultTable;
+  if (!existsSync(IPTABLES)) {
+    const no: Support = {
+      supported: false,
+      reason: `${IPTABLES} is not installed on the host (apt-get install iptables)`,
+    };
+    faults.partition = no;
+    faults.loss = no;
+    faults.latency = no;
+  }
+  if (!tools.preload) {
+    faults.clock = {
+      supported: false,
+      reason: 'libfaketime is not installed on the host (apt-get install libfaketime)',
+    };
+  }
+  if (faults.latency.supported) faults.latency = await probeNetem();
+  return faults;
+}
+
+/**
+ * The sidecar that does a node's network faults: faultline-base, the host's /usr (iptables,
+ * tc), NET_ADMIN, in the node's network namespace. Labelled like the node (so `clean` and the
+ * watchdog find it), with role `net`.
+ */
+export async function createNetSidecar(
+  node: Docker.Container,
+  name: string,
+  labels: Record<string, string>,
+): Promise<Docker.Container> {
+  return bounded(`create ${name}`, (abortSignal) =>
+    docker().createContainer({
+      name,
+      Image: BASE_IMAGE,
+      Cmd: ['/usr/bin/tini', '-s', '--', '/usr/bin/sleep', 'infinity'],
+      Labels: labels,
+      HostConfig: {
+        NetworkMode: `container:${node.id}`,
+        CapAdd: ['NET_ADMIN'],
+        Binds: ['/usr:/usr:ro'],
+        Tmpfs: { '/run': 'rw,size=1m' },
+      },
+      abortSignal,
+    }),
   );
 }
 
-/** What the faults need of a node. */
-export interface FaultNode {
-  spec: NodeSpec;
-  node: ClusterNode;
-  container: Docker.Container;
-  strobe?: NodeJS.Timeout;
-  strobeEnd?: NodeJS.Timeout;
-  skewed: boolean;
+/** The shell line that sets a node's inbound rules: drops from `peers`, and packet loss. */
+export function inputRules(drops: readonly string[], net: NetSpec | undefined): string {
+  const rules = [`${IPTABLES} -F INPUT`, ...drops.map((ip) => `${IPTABLES} -A INPUT -s ${ip} -j DROP`)];
+  if (net?.lossPercent !== undefined && net.lossPercent > 0) {
+    const p = Math.max(0, Math.min(100, net.lossPercent)) / 100;
+    rules.push(`${IPTABLES} -A INPUT -m statistic --mode random --probability ${p} -j DROP`);
+  }
+  return rules.join(' && ');
 }
 
-/** The network and clock faults of one cluster (its `partition`, `heal`, `clock`, `netem`). */
-export function networkAndClockFaults(ctx: {
-  faults: FaultTable;
-  nodes: () => FaultNode[];
-  state: (name: string) => FaultNode;
-  destroyed: () => boolean;
-}) {
-  const { faults, state, destroyed } = ctx;
-  const requireFault = (fault: FaultKind) => {
-    const f = faults[fault];
-    if (!f.supported) throw new UnsupportedFaultError(fault, f.reason);
-  };
-  const shell = async (name: string, script: string, what: string) => {
-    const r = await execIn(state(name).container, sh(script));
-    if (r.code !== 0) throw new Error(`${what} on ${name} failed (exit ${r.code}): ${r.output.trim()}`);
-    return r.output;
-  };
-  const writeClock = (name: string, offset: string) =>
-    shell(name, `echo '${offset}' > ${CONTROL_DIR}/faketime`, 'clock');
-  const stopStrobe = (s: FaultNode) => {
-    clearTimeout(s.strobe);
-    clearTimeout(s.strobeEnd);
-    s.strobe = undefined;
-    s.strobeEnd = undefined;
-  };
+/** The shell line that sets (or clears) a node's netem qdisc. */
+export function qdiscRule(net: NetSpec | undefined): string {
+  if (net?.delayMs === undefined || net.delayMs <= 0) return 'tc qdisc del dev eth0 root 2>/dev/null; true';
+  const jitter = net.jitterMs ? ` ${net.jitterMs}ms` : '';
+  return `tc qdisc replace dev eth0 root netem delay ${net.delayMs}ms${jitter}`;
+}
+
+/** Runs a fault's shell line in a sidecar; throws with the output when it fails. */
+export async function inSidecar(sidecar: Docker.Container, script: string, what: string, timeoutMs?: number) {
+  const r = await execIn(sidecar, sh(script), timeoutMs);
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.output.trim()}`);
+  return r.output;
+}
+
+/** A node's clock directory on the host (bind-mounted at CLOCK_DIR_IN_NODE), with "+0" in it. */
+export function makeClockDir(root: string, node: string): string {
+  const dir = join(root, node);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeClockFile(dir, '+0');
+  return dir;
+}
+
+/** Sets libfaketime's offset ("+0", "+3600", "-300"): a new file renamed over the old one. */
+export function writeClockFile(dir: string, offset: string): void {
+  const tmp = join(dir, `.faketime-${process.pid}`);
+  writeFileSync(tmp, `${offset}\n`, { mode: 0o644 });
+  renameSync(tmp, join(dir, 'faketime'));
+}
+
+/**
+ * The environment and binds that run a node's database under libfaketime. On faultline-base the
+ * supervisor reads the FAULTLINE_ variables and gives only the database LD_PRELOAD; on a user's
+ * image the container's whole environment carries it (there is no supervisor), so `docker exec`
+ * commands in that node see the node's clock too.
+ */
+export function fakeClockSetup(
+  o: { jemallocShim?: boolean; clockDir: string; supervised: boolean },
+  tools: HostFaultTools,
+): { env: string[]; binds: string[] } {
+  const binds = [`${o.clockDir}:${CLOCK_DIR_IN_NODE}:ro`];
+  const file = `${CLOCK_DIR_IN_NODE}/faketime`;
+  if (o.supervised) {
+    const env = [`FAULTLINE_PRELOAD=${tools.preload}`, `FAULTLINE_FAKETIME_FILE=${file}`];
+    if (o.jemallocShim) {
+      env.push(`FAULTLINE_LIBPATH=${SHIM_DIR_IN_NODE}`);
+      binds.push(`${tools.shim}:${SHIM_DIR_IN_NODE}/libjemalloc.so.2:ro`);
+    }
+    // libfaketime is under the host's /usr, which faultline-base mounts.
+    return { env, binds };
+  }
+  binds.push(`${tools.preload}:${PRELOAD_IN_NODE}:ro`);
   return {
-    requireFault,
-    shell,
-    stopStrobe,
-    /** Back to real time on a node (strobe stopped). */
-    async resetClock(s: FaultNode) {
-      stopStrobe(s);
-      if (faults.clock.supported && s.spec.fakeClock) await writeClock(s.node.name, '+0');
-      s.skewed = false;
-    },
-    async partition(grudge: Grudge) {
-      requireFault('partition');
-      for (const n of Object.keys(grudge)) state(n);
-      await Promise.all(
-        ctx.nodes().map((s) => {
-          const drops = (grudge[s.node.name] ?? []).map((peer) => state(peer).node.host);
-          const rules = drops.map((ip) => `${IPTABLES} -A INPUT -s ${ip} -j DROP`);
-          return shell(s.node.name, [`${IPTABLES} -F INPUT`, ...rules].join(' && '), 'partition');
-        }),
-      );
-    },
-    async heal() {
-      if (!faults.partition.supported) return;
-      await Promise.all(
-        ctx.nodes().map(async (s) => {
-          await shell(s.node.name, `${IPTABLES} -F INPUT`, 'heal');
-          if (faults.latency.supported) {
-            await execIn(s.container, sh('tc qdisc del dev eth0 root 2>/dev/null; true'));
-          }
-        }),
-      );
-    },
-    async clock(name: string, spec: ClockSpec) {
-      requireFault('clock');
-      const s = state(name);
-      if (!s.spec.fakeClock) {
-        throw new UnsupportedFaultError('clock', `node ${name}'s database does not run under libfaketime`);
-      }
-      stopStrobe(s);
-      const fmt = (sec: number) => (sec >= 0 ? `+${sec}` : `${sec}`);
-      if (spec.kind === 'reset') {
-        await writeClock(name, '+0');
-        s.skewed = false;
-      } else if (spec.kind === 'offset') {
-        await writeClock(name, fmt(spec.seconds));
-        s.skewed = spec.seconds !== 0;
-      } else {
-        let on = false;
-        const flip = async () => {
-          if (destroyed()) return;
-          on = !on;
-          await writeClock(name, on ? fmt(spec.seconds) : '+0').catch(() => {});
-          s.strobe = setTimeout(flip, spec.periodMs);
-        };
-        s.skewed = true;
-        await flip();
-        s.strobeEnd = setTimeout(() => {
-          stopStrobe(s);
-          void writeClock(name, '+0').then(
-            () => {
-              s.skewed = false;
-            },
-            () => {},
-          );
-        }, spec.durationMs);
-      }
-    },
-    async netem(name: string, spec: NetemSpec) {
-      const s = state(name);
-      const cmds: string[] = [];
-      if (spec.lossPercent !== undefined) {
-        requireFault('loss');
-        const p = Math.max(0, Math.min(100, spec.lossPercent)) / 100;
-        cmds.push(`${IPTABLES} -A INPUT -m statistic --mode random --probability ${p} -j DROP`);
-      }
-      if (spec.delayMs !== undefined) {
-        requireFault('latency');
-        const jitter = spec.jitterMs ? ` ${spec.jitterMs}ms` : '';
-        cmds.push(`tc qdisc replace dev eth0 root netem delay ${spec.delayMs}ms${jitter}`);
-      }
-      if (cmds.length > 0) await shell(s.node.name, cmds.join(' && '), 'netem');
-    },
+    env: [
+      `LD_PRELOAD=${PRELOAD_IN_NODE}`,
+      `FAKETIME_TIMESTAMP_FILE=${file}`,
+      'FAKETIME_NO_CACHE=1',
+      'FAKETIME_DONT_FAKE_MONOTONIC=1',
+    ],
+    binds,
   };
 }

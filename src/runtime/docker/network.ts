@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { docker, LABEL_APP, LABEL_RUN } from './engine.js';
+import { bounded, docker } from './engine.js';
 
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
 
@@ -60,7 +60,7 @@ function hostRoutes(): Cidr[] {
 
 /** Subnets already used by Docker networks. */
 async function dockerSubnets(): Promise<Cidr[]> {
-  const nets = await docker().listNetworks();
+  const nets = await bounded('list networks', (abortSignal) => docker().listNetworks({ abortSignal }));
   const out: Cidr[] = [];
   for (const n of nets) {
     for (const c of n.IPAM?.Config ?? []) {
@@ -95,22 +95,25 @@ export async function candidateSubnets(poolText = process.env.FAULTLINE_SUBNET_P
  */
 export async function createNetwork(
   name: string,
-  runId: string,
+  labels: Record<string, string>,
   subnet: string | undefined,
 ): Promise<{ network: Docker.Network; cidr: Cidr }> {
   const candidates = subnet ? [parseCidr(subnet)] : await candidateSubnets();
   let lastError: unknown;
   for (const cidr of candidates) {
     try {
-      const network = await docker().createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        // No route out: containers reach each other and the host, nothing else.
-        Internal: true,
-        IPAM: { Driver: 'default', Config: [{ Subnet: formatCidr(cidr), Gateway: hostIp(cidr, 1) }] },
-        Labels: { [LABEL_APP]: '1', [LABEL_RUN]: runId },
-      });
+      const network = await bounded(`create network ${name}`, (abortSignal) =>
+        docker().createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          // No route out: containers reach each other and the host, nothing else.
+          Internal: true,
+          IPAM: { Driver: 'default', Config: [{ Subnet: formatCidr(cidr), Gateway: hostIp(cidr, 1) }] },
+          Labels: labels,
+          abortSignal,
+        }),
+      );
       return { network, cidr };
     } catch (e) {
       lastError = e;

@@ -7,7 +7,9 @@
  *   stopped   present: the database must not run (kill sets it, start removes it). A database
  *             that exits by itself also sets it: the harness, not the supervisor, restarts.
  *   db.pid    the running database's pid (absent while it is down).
- *   faketime  libfaketime's offset ("+0", "+3600", "-300") for databases run with fakeClock.
+ *   faketime  libfaketime's offset ("+0", "+3600", "-300") for databases run with fakeClock,
+ *             unless FAULTLINE_FAKETIME_FILE names another file (the runtime's: a host file the
+ *             harness rewrites, bind-mounted read-only).
  *
  * Environment: FAULTLINE_PRELOAD (libfaketime's path, when the database runs under it),
  * FAULTLINE_LIBPATH (a directory put first on the database's library path under libfaketime:
@@ -32,7 +34,7 @@ while :; do
   echo "[faultline] starting database: $*"
   if [ -n "\${FAULTLINE_PRELOAD:-}" ]; then
     LD_LIBRARY_PATH="\${FAULTLINE_LIBPATH:-}" LD_PRELOAD="$FAULTLINE_PRELOAD" \\
-      FAKETIME_TIMESTAMP_FILE=$C/faketime FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 "$@" &
+      FAKETIME_TIMESTAMP_FILE="\${FAULTLINE_FAKETIME_FILE:-$C/faketime}" FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 "$@" &
   else
     "$@" &
   fi
