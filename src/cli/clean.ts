@@ -1,7 +1,6 @@
-/** `faultline clean`: remove containers and networks left by runs that crashed. */
+/** `faultline clean`: remove containers, networks and volumes left by runs that crashed. */
 import type { Command } from 'commander';
-import { cleanDocker, listFaultlineResources } from '../runtime/docker/clean.js';
-import { engineStatus } from '../runtime/docker/engine.js';
+import { dockerRuntime } from '../runtime/docker/index.js';
 import { cleanLocal } from '../runtime/local/index.js';
 import { EXIT } from './exit.js';
 
@@ -9,7 +8,7 @@ export function registerClean(program: Command): void {
   program
     .command('clean')
     .description(
-      'remove Docker containers and networks faultline created (labelled faultline) that are still there',
+      'remove Docker containers, networks and volumes faultline created (labelled faultline) that are still there',
     )
     .option('--run <id>', 'only those of this run')
     .option('--dry-run', 'list what would be removed')
@@ -19,17 +18,20 @@ export function registerClean(program: Command): void {
       process.stdout.write(
         `${flags.dryRun ? 'would end' : 'ended'} ${local.length} local process group(s)${local.length ? `: ${local.join(', ')}` : ''}\n`,
       );
-      const engine = await engineStatus();
-      if (!engine.ok) {
-        process.stderr.write(`faultline: ${engine.reason}\n`);
+      let names: string[];
+      try {
+        names = await dockerRuntime.create({}).clean({ runId: flags.run, dryRun: flags.dryRun });
+      } catch (e) {
+        process.stderr.write(`faultline: ${(e as Error).message}\n`);
         process.exitCode = EXIT.crash;
         return;
       }
-      const r = flags.dryRun ? await listFaultlineResources(flags.run) : await cleanDocker(flags.run);
       const verb = flags.dryRun ? 'would remove' : 'removed';
-      process.stdout.write(
-        `${verb} ${r.containers.length} container(s)${r.containers.length ? `: ${r.containers.join(' ')}` : ''}\n` +
-          `${verb} ${r.networks.length} network(s)${r.networks.length ? `: ${r.networks.join(' ')}` : ''}\n`,
-      );
+      const line = (kind: string, always: boolean) => {
+        const these = names.filter((n) => n.startsWith(`${kind} `)).map((n) => n.slice(kind.length + 1));
+        if (!always && these.length === 0) return '';
+        return `${verb} ${these.length} ${kind}(s)${these.length ? `: ${these.join(' ')}` : ''}\n`;
+      };
+      process.stdout.write(line('container', true) + line('network', true) + line('volume', false));
     });
 }
