@@ -59,7 +59,11 @@ type FaultTable = Record<FaultKind, Support>;
 
 function tools() {
   return {
-    preload: FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p)),
+    // FAULTLINE_LIBFAKETIME names another build; set empty, it turns clock faults off.
+    preload:
+      process.env.FAULTLINE_LIBFAKETIME !== undefined
+        ? process.env.FAULTLINE_LIBFAKETIME || undefined
+        : FAKETIME_LIB_CANDIDATES.find((p) => existsSync(p)),
     shim: [process.env.FAULTLINE_JEMALLOC_SHIM, ...JEMALLOC_SHIM_CANDIDATES].find((p) => p && existsSync(p)),
   };
 }
