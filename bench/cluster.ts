@@ -9,14 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openRedisClient } from '../src/clients/redis.js';
 import { createRng } from '../src/runner/rng.js';
 import { run } from '../src/runner/run.js';
-import { createDockerCluster, newRunId } from '../src/runtime/docker/cluster.js';
+import { launch } from '../src/runner/start.js';
 import { engineStatus } from '../src/runtime/docker/engine.js';
-import { etcdTarget } from '../src/targets/etcd.js';
-import { redisTarget } from '../src/targets/redis.js';
-import { registerGenerator } from '../workloads/register.js';
+import { RUNTIMES } from '../src/runtime/registry.js';
+import { etcdTarget } from '../src/targets/etcd/index.js';
+import { redisTarget } from '../src/targets/redis/index.js';
+import { registerGenerator, registerOptionsSchema, registerWorkload } from '../workloads/register.js';
+
+const docker = () => RUNTIMES.docker!.create({});
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -25,12 +27,9 @@ export async function etcdUpDown(rounds = 3): Promise<{ upMs: number[]; downMs: 
   const downMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
-    const cluster = await createDockerCluster({
-      target: etcdTarget,
-      targetOptions: { runId: newRunId(), topology: 'cluster' },
-    });
+    const cluster = await launch(docker(), etcdTarget);
     const t1 = performance.now();
-    await cluster.destroy();
+    await cluster.stop();
     const t2 = performance.now();
     upMs.push(t1 - t0);
     downMs.push(t2 - t1);
@@ -40,15 +39,21 @@ export async function etcdUpDown(rounds = 3): Promise<{ upMs: number[]; downMs: 
 
 /** A bare loop: N ioredis clients issuing the register workload's operations, nothing recorded. */
 export async function bareRedisLoop(concurrency: number, seconds: number): Promise<number> {
-  const cluster = await createDockerCluster({
-    target: redisTarget,
-    targetOptions: { runId: newRunId(), topology: 'single' },
-  });
+  const cluster = await launch(docker(), redisTarget, { topology: 'single' });
   try {
+    const open = redisTarget.clients.register!;
     const clients = await Promise.all(
-      Array.from({ length: concurrency }, (_, w) => openRedisClient(cluster, w, { timeoutMs: 2000 })),
+      Array.from({ length: concurrency }, (_, worker) =>
+        open({
+          cluster,
+          worker,
+          options: redisTarget.options.parse({}),
+          topology: 'single',
+          timeoutMs: 2000,
+        }),
+      ),
     );
-    const gen = registerGenerator({ concurrency }, createRng(1));
+    const gen = registerGenerator(registerOptionsSchema.parse({}), { concurrency, rng: createRng(1) });
     let done = 0;
     const deadline = performance.now() + seconds * 1000;
     const t0 = performance.now();
@@ -64,7 +69,7 @@ export async function bareRedisLoop(concurrency: number, seconds: number): Promi
     await Promise.all(clients.map((c) => c.close()));
     return rate;
   } finally {
-    await cluster.destroy();
+    await cluster.stop();
   }
 }
 
@@ -72,9 +77,10 @@ export async function harnessRedis(concurrency: number, seconds: number): Promis
   const reports = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
   try {
     const r = await run({
-      target: 'redis',
+      runtime: docker(),
+      target: redisTarget,
       topology: 'single',
-      workload: 'register',
+      workload: registerWorkload,
       concurrency,
       timeLimitS: seconds,
       seed: 1,

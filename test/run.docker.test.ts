@@ -11,8 +11,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHistoryFile } from '../src/history/read.js';
 import { runNemesisFor } from '../src/nemesis/plan.js';
-import { type RunOptions, type RunResult, run } from '../src/runner/run.js';
+import type { RunResult } from '../src/runner/run.js';
 import { docker, engineStatus, LABEL_RUN } from '../src/runtime/docker/engine.js';
+import { type NamedRunOptions, namedRun } from './named-run.js';
 
 const engine = await engineStatus();
 if (!engine.ok) console.warn(`SKIPPING Docker run tests: ${engine.reason}`);
@@ -27,8 +28,8 @@ async function leftovers(runId: string) {
   );
 }
 
-const shortRun = (o: Partial<RunOptions> & { target: string }): Promise<RunResult> =>
-  run({
+const shortRun = (o: Partial<NamedRunOptions> & { target: string }): Promise<RunResult> =>
+  namedRun({
     workload: 'register',
     concurrency: 10,
     timeLimitS: 4,

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { runOptionsFromFlags } from '../src/cli/run.js';
-import type { ClientOp } from '../src/clients/types.js';
 import type { Op } from '../src/history/op.js';
 import { Recorder } from '../src/runner/recorder.js';
 import { createRng } from '../src/runner/rng.js';
-import { invoke } from '../src/runner/run.js';
-import { parseMix, registerGenerator } from '../workloads/register.js';
+import { invoke } from '../src/runner/workers.js';
+import {
+  parseMix,
+  type RegisterOp,
+  registerGenerator,
+  registerOptionsSchema,
+} from '../workloads/register.js';
 
 describe('seeded randomness', () => {
   it('the same seed gives the same stream, another seed another', () => {
@@ -26,7 +29,10 @@ describe('seeded randomness', () => {
 
 describe('register workload', () => {
   const take = (seed: number, n: number, options = {}) => {
-    const g = registerGenerator({ concurrency: 4, ...options }, createRng(seed));
+    const g = registerGenerator(registerOptionsSchema.parse(options), {
+      concurrency: 4,
+      rng: createRng(seed),
+    });
     return Array.from({ length: n }, (_, i) => g.next(i % 4)!);
   };
 
@@ -37,7 +43,7 @@ describe('register workload', () => {
 
   it('writes unique values per key, retires keys after opsPerKey, follows the mix', () => {
     const ops = take(3, 2000, { opsPerKey: 50, keys: 2 });
-    const byKey = new Map<unknown, ClientOp[]>();
+    const byKey = new Map<unknown, RegisterOp[]>();
     for (const op of ops) byKey.set(op.key, [...(byKey.get(op.key) ?? []), op]);
     for (const keyOps of byKey.values()) {
       expect(keyOps.length).toBeLessThanOrEqual(50);
@@ -55,9 +61,9 @@ describe('register workload', () => {
   it('parses a mix and rejects a bad one', () => {
     expect(parseMix('1,2,3')).toEqual({ read: 1, write: 2, cas: 3 });
     expect(() => parseMix('1,2')).toThrow(/three weights/);
-    expect(() =>
-      registerGenerator({ concurrency: 1, mix: { read: 0, write: 0, cas: 0 } }, createRng(1)),
-    ).toThrow();
+    expect(registerOptionsSchema.safeParse({ mix: { read: 0, write: 0, cas: 0 } }).success).toBe(false);
+    expect(registerOptionsSchema.parse({ mix: '1,0,0' }).mix).toEqual({ read: 1, write: 0, cas: 0 });
+    expect(registerOptionsSchema.safeParse({ mix: 'x' }).success).toBe(false);
   });
 });
 
@@ -80,42 +86,13 @@ describe('recorder', () => {
   });
 });
 
-describe('faultline run flags', () => {
-  const base = {
-    target: 'kvstore',
-    workload: 'register',
-    timeLimit: 5,
-    concurrency: 4,
-    rate: 0,
-    opTimeout: 1000,
-    reports: 'reports',
-    preVote: true,
-    check: true,
-    nemesisInterval: 10,
-    recoveryTime: 5,
-  };
-  it('maps target options and validates before anything starts', () => {
-    const o = runOptionsFromFlags({ ...base, readQuorum: 1, writeQuorum: 1, seed: 9 });
-    expect(o.targetOptions).toEqual({ readQuorum: 1, writeQuorum: 1 });
-    expect(o.seed).toBe(9);
-    expect(() => runOptionsFromFlags({ ...base, target: 'redis', readQuorum: 1 })).toThrow(/kvstore only/);
-    expect(() => runOptionsFromFlags({ ...base, target: 'redis', topology: 'ring' })).toThrow(/topology/);
-    expect(() => runOptionsFromFlags({ ...base, target: 'kvstore', serializable: true })).toThrow(
-      /etcd only/,
-    );
-    expect(() => runOptionsFromFlags({ ...base, mix: 'x' })).toThrow(/--mix/);
-    expect(runOptionsFromFlags({ ...base, target: 'etcd', serializable: true }).clientOptions).toEqual({
-      serializable: true,
-    });
-  });
-});
-
 describe('one operation through the runner', () => {
   it('records invoke and completion; a client that never answers gets info after a hard limit', async () => {
     const written: Op[] = [];
     const rec = new Recorder({ write: (op) => written.push(op) });
+    const w = { recorder: rec, readOnly: (op: RegisterOp) => op.f === 'read', opTimeoutMs: 100 };
     const ok = await invoke(
-      rec,
+      w,
       {
         node: 'n1',
         boundedByTimeout: true,
@@ -123,16 +100,14 @@ describe('one operation through the runner', () => {
         close: async () => {},
       },
       3,
-      { f: 'read', key: 1, value: null },
-      100,
+      { f: 'read', key: 1, value: null } as RegisterOp,
     );
     expect(ok).toEqual({ type: 'ok', value: 4 });
     const hung = await invoke(
-      rec,
+      { ...w, opTimeoutMs: 1 },
       { node: 'n2', invoke: () => new Promise(() => {}), close: async () => {} },
       4,
-      { f: 'write', key: 1, value: 9 },
-      1,
+      { f: 'write', key: 1, value: 9 } as RegisterOp,
     );
     expect(hung).toMatchObject({ type: 'info', error: 'timeout' });
     expect(written.map((o) => [o.process, o.type, o.f, o.value, o.node])).toEqual([

@@ -1,13 +1,14 @@
-/** The workloads `faultline run --workload NAME` knows. */
+/** The workloads `faultline run --workload NAME` knows; a config file may pass its own. */
 import type { Workload } from '../src/runner/workload.js';
 import { registerWorkload } from './register.js';
 
-export const WORKLOADS: Record<string, Workload> = {
+// biome-ignore lint/suspicious/noExplicitAny: a registry of workloads with different operations
+export const WORKLOADS: Readonly<Record<string, Workload<any, any>>> = {
   register: registerWorkload,
 };
 
 export function workloadByName(name: string): Workload {
-  const w = WORKLOADS[name];
+  const w = Object.hasOwn(WORKLOADS, name) ? WORKLOADS[name] : undefined;
   if (!w) throw new Error(`unknown workload "${name}" (known: ${Object.keys(WORKLOADS).join(', ')})`);
   return w;
 }

@@ -4,7 +4,7 @@
  * (fail)?
  */
 import http from 'node:http';
-import { type Client, type ClientOp, type Completion, errorCompletion } from './types.js';
+import { type Client, type Completion, errorCompletion, type OperationBase } from './types.js';
 
 export interface HttpResponse {
   status: number;
@@ -95,11 +95,12 @@ export async function probe(url: string, timeoutMs = 1000, accept: (body: string
  * A client over one keep-alive agent: `run` does the protocol, and any error it throws becomes
  * a completion (fail when the request certainly never left, else info; reads always fail).
  */
-export function httpClient(
+export function httpClient<Op extends OperationBase>(
   node: string,
   agent: http.Agent,
-  run: (op: ClientOp) => Promise<Completion>,
-): Client {
+  run: (op: Op) => Promise<Completion>,
+  readOnly: (op: Op) => boolean = (op) => op.f === 'read',
+): Client<Op> {
   return {
     node,
     boundedByTimeout: true,
@@ -107,8 +108,8 @@ export function httpClient(
       try {
         return await run(op);
       } catch (e) {
-        if (e instanceof HttpCallError) return errorCompletion(op.f, !e.sent, e.code);
-        return errorCompletion(op.f, false, `error:${(e as Error).message}`.slice(0, 60));
+        if (e instanceof HttpCallError) return errorCompletion(readOnly(op), !e.sent, e.code);
+        return errorCompletion(readOnly(op), false, `error:${(e as Error).message}`.slice(0, 60));
       }
     },
     async close() {

@@ -10,7 +10,8 @@
 import type { CompletionType, Key, Value } from '../history/op.js';
 import type { Cluster } from '../runtime/cluster.js';
 
-export interface ClientOp {
+/** What every workload operation looks like to the runner and the history. */
+export interface OperationBase {
   f: string;
   key?: Key;
   value: Value;
@@ -22,10 +23,10 @@ export interface Completion {
   error?: string;
 }
 
-export interface Client {
+export interface Client<Op = OperationBase> {
   /** The node this client talks to (the history's `node` field); may change with failover. */
   readonly node: string;
-  invoke(op: ClientOp): Promise<Completion>;
+  invoke(op: Op): Promise<Completion>;
   close(): Promise<void>;
   /**
    * True when `invoke` always resolves within its timeout by itself (faultline's clients do);
@@ -34,18 +35,8 @@ export interface Client {
   readonly boundedByTimeout?: boolean;
 }
 
-export interface ClientOptions {
-  /** Per-operation timeout, milliseconds. */
-  timeoutMs: number;
-  /** Target-specific client options (serializable reads, ...). */
-  [option: string]: unknown;
-}
-
-/** Opens the client for worker `worker` (the target decides which node it talks to). */
-export type ClientFactory = (cluster: Cluster, worker: number, options: ClientOptions) => Promise<Client>;
-
 /** Node for a worker when clients spread over every node. */
-export function spreadNode(cluster: Cluster, worker: number) {
+export function spreadNode(cluster: Pick<Cluster, 'nodes'>, worker: number) {
   const node = cluster.nodes[worker % cluster.nodes.length];
   if (!node) throw new Error('cluster has no nodes');
   return node;
@@ -62,10 +53,6 @@ export function decodeValue(text: string): Value {
 }
 
 /** The completion for an error: reads fail; writes fail only if certainly not applied. */
-export function errorCompletion(f: string, definite: boolean, error: string): Completion {
-  return { type: f === 'read' || definite ? 'fail' : 'info', value: null, error };
-}
-
-export function unsupportedOp(f: string): Completion {
-  return { type: 'fail', value: null, error: `unsupported-op:${f}` };
+export function errorCompletion(readOnly: boolean, definite: boolean, error: string): Completion {
+  return { type: readOnly || definite ? 'fail' : 'info', value: null, error };
 }

@@ -1,26 +1,38 @@
 /**
- * Clock faults on a node's wall clock (never the host's): libfaketime under the database reads
- * an offset file the runtime rewrites.
+ * Clock faults on a node's wall clock (never the host's): the runtime skews what the node's
+ * database reads (libfaketime under it, or the host's clock on real hosts).
  *
  *   bump    shift the clock by ±offset seconds until reset;
  *   strobe  flip between +offset and real time every periodMs for the fault's duration;
  *   reset   back to real time (the stop of both).
  *
- * Only databases that read the clock through libc are affected: Go programs (etcd) read it
- * through the vDSO, which libfaketime cannot intercept, so targets built on Go declare the
- * clock family unsupported and asking for it fails before the run.
+ * Only databases that read the clock through libc are affected under libfaketime: Go programs
+ * (etcd) read it through the vDSO, so such targets declare the family unsupported and asking
+ * for it fails before the run.
  */
-
+import { match } from 'ts-pattern';
 import type { Rng } from '../runner/rng.js';
 import type { Cluster } from '../runtime/cluster.js';
 import { onEach } from './act.js';
+import {
+  type DrawContext,
+  describeOn,
+  type FaultFamily,
+  type NemesisEvent,
+  type NodeFault,
+  nodeAiming,
+  signed,
+} from './family.js';
 import { applicableTargets, selectNodes } from './nodes.js';
-import type { Fault, NodeTarget } from './types.js';
+import type { NodeTarget } from './types.js';
 
 export const CLOCK_MODES = ['bump', 'strobe'] as const;
 export type ClockMode = (typeof CLOCK_MODES)[number];
-export const DEFAULT_CLOCK_TARGETS: readonly NodeTarget[] = ['one', 'minority'];
-export const DEFAULT_MAX_CLOCK_OFFSET_S = 60;
+
+export type ClockFault = Omit<NodeFault, 'family'> & { family: 'clock'; offsetS: number } & (
+    | { mode: 'bump' }
+    | { mode: 'strobe'; periodMs: number }
+  );
 
 export interface ClockChoice {
   targets: readonly NodeTarget[];
@@ -30,12 +42,7 @@ export interface ClockChoice {
   offsetsS?: readonly number[];
 }
 
-export function clockFault(
-  choice: ClockChoice,
-  nodes: readonly string[],
-  hasPrimary: boolean,
-  rng: Pick<Rng, 'int'>,
-): Extract<Fault, { family: 'clock' }> {
+function drawClock(rng: Rng, { nodes, hasPrimary }: DrawContext, choice: ClockChoice): ClockFault {
   const usable = applicableTargets(choice.targets, nodes.length, hasPrimary);
   if (usable.length === 0) throw new Error(`clock: no usable target among ${choice.targets.join(', ')}`);
   if (choice.modes.length === 0) throw new Error('clock: no mode to draw from');
@@ -46,21 +53,49 @@ export function clockFault(
       : (rng.int(2) === 0 ? -1 : 1) * (1 + rng.int(Math.max(1, Math.floor(choice.maxOffsetS))));
   const target = usable[rng.int(usable.length)]!;
   const on = selectNodes(target, nodes, rng);
-  if (mode === 'bump') return { family: 'clock', mode, offsetS, on };
-  const periodMs = 100 * (1 + rng.int(10));
-  return { family: 'clock', mode, offsetS, periodMs, on };
+  if (mode === 'bump') return { family: 'clock', mode, offsetS, target, on };
+  return { family: 'clock', mode, offsetS, periodMs: 100 * (1 + rng.int(10)), target, on };
 }
 
-export const bumpClocks = (cluster: Cluster, nodes: readonly string[], offsetS: number) =>
-  onEach(nodes, (n) => cluster.clock(n, { kind: 'offset', seconds: offsetS }));
+const skew = (cluster: Cluster, f: ClockFault, nodes: readonly string[], durationMs: number) =>
+  onEach(nodes, (n) =>
+    cluster.clock(
+      n,
+      f.mode === 'bump'
+        ? { kind: 'offset', seconds: f.offsetS }
+        : { kind: 'strobe', seconds: f.offsetS, periodMs: f.periodMs, durationMs },
+    ),
+  );
 
-export const strobeClocks = (
-  cluster: Cluster,
-  nodes: readonly string[],
-  offsetS: number,
-  periodMs: number,
-  durationMs: number,
-) => onEach(nodes, (n) => cluster.clock(n, { kind: 'strobe', seconds: offsetS, periodMs, durationMs }));
-
-export const resetClocks = (cluster: Cluster, nodes: readonly string[]) =>
-  onEach(nodes, (n) => cluster.clock(n, { kind: 'reset' }));
+export const clockFamily: FaultFamily<ClockFault, ClockChoice> = {
+  name: 'clock',
+  group: 'clock',
+  defaults: { targets: ['one', 'minority'], modes: CLOCK_MODES, maxOffsetS: 60 },
+  healedField: 'clocksReset',
+  draw: drawClock,
+  describe: (f) =>
+    match(f)
+      .with({ mode: 'bump' }, (b) => `clock bump ${signed(b.offsetS)} s on ${describeOn(b)}`)
+      .with(
+        { mode: 'strobe' },
+        (s) => `clock strobe ${signed(s.offsetS)} s every ${s.periodMs} ms on ${describeOn(s)}`,
+      )
+      .exhaustive(),
+  ...nodeAiming,
+  start: (cluster, f, aim, durationMs) => skew(cluster, f, aim.nodes, durationMs),
+  stop: (cluster, _f, nodes) => onEach(nodes, (n) => cluster.clock(n, { kind: 'reset' })),
+  startEvent: (id, f, aim): NemesisEvent =>
+    f.mode === 'bump'
+      ? { f: 'clock-bump', value: { fault: id, nodes: aim.nodes, offset: f.offsetS } }
+      : {
+          f: 'clock-strobe',
+          value: { fault: id, nodes: aim.nodes, offset: f.offsetS, periodMs: f.periodMs },
+        },
+  stopEvent: (id, _f, nodes) => ({ f: 'clock-reset', value: { fault: id, nodes: [...nodes] } }),
+  readStart: (f, value) =>
+    f === 'clock-bump'
+      ? `bump ${signed(Number(value.offset))} s`
+      : f === 'clock-strobe'
+        ? `strobe ${signed(Number(value.offset))} s / ${value.periodMs} ms`
+        : undefined,
+};

@@ -28,19 +28,3 @@ export async function healEverything(cluster: Cluster, attempts = 3, pauseMs = 5
   }
   return { attempts, errors, healed: false };
 }
-
-/** Waits until every node answers its readiness check again (or the time is up). */
-export async function awaitReady(
-  cluster: Cluster,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const deadline = performance.now() + timeoutMs;
-  let pending = cluster.nodes.map((n) => n.name);
-  while (pending.length > 0 && performance.now() < deadline && !signal?.aborted) {
-    const ready = await Promise.all(pending.map((n) => cluster.ready(n).catch(() => false)));
-    pending = pending.filter((_, i) => !ready[i]);
-    if (pending.length > 0) await new Promise((r) => setTimeout(r, 200));
-  }
-  return pending;
-}

@@ -15,8 +15,17 @@
 import { match } from 'ts-pattern';
 import type { Rng } from '../runner/rng.js';
 import type { Grudge } from '../runtime/cluster.js';
+import { once } from './act.js';
+import type { FaultFamily } from './family.js';
 import { majority, shuffle, sortNodes } from './nodes.js';
-import type { Fault, PartitionKind } from './types.js';
+import { PARTITION_KINDS, type PartitionKind } from './types.js';
+
+export interface PartitionFault {
+  family: 'partition';
+  kind: PartitionKind;
+  /** The grudge; null for `primary`, computed at run time once the primary is known. */
+  grudge: Grudge | null;
+}
 
 /** Normalised: nodes that drop nothing are left out; lists sorted; keys in node order. */
 export function normalizeGrudge(grudge: Grudge): Grudge {
@@ -144,7 +153,7 @@ export function partitionFault(
   kind: PartitionKind,
   nodes: readonly string[],
   rng: Pick<Rng, 'int'>,
-): Extract<Fault, { family: 'partition' }> {
+): PartitionFault {
   const grudge = match(kind)
     .with('halves', () => halvesGrudge(nodes))
     .with('random-halves', () => randomHalvesGrudge(nodes, rng))
@@ -158,7 +167,7 @@ export function partitionFault(
 
 /** The grudge to apply now: the scheduled one, or the current primaries isolated. */
 export function resolveGrudge(
-  fault: Extract<Fault, { family: 'partition' }>,
+  fault: PartitionFault,
   nodes: readonly string[],
   primaries: readonly string[],
 ): Grudge {
@@ -166,3 +175,37 @@ export function resolveGrudge(
   if (primaries.length === 0) throw new Error('no primary found to isolate');
   return isolateGrudge(nodes, primaries);
 }
+
+const grudgeValue = (g: Grudge): { [node: string]: string[] } => ({ ...g });
+
+export const partitionFamily: FaultFamily<PartitionFault, { kinds: readonly PartitionKind[] }> = {
+  name: 'partition',
+  group: 'network',
+  defaults: { kinds: PARTITION_KINDS },
+  draw(rng, { nodes, hasPrimary }, { kinds: wanted }) {
+    const kinds = applicablePartitionKinds(wanted, nodes.length, hasPrimary);
+    if (kinds.length === 0) {
+      throw new Error(
+        `partition: none of ${wanted.join(', ')} applies to ${nodes.length} node(s)${hasPrimary ? '' : ' without a primary'}`,
+      );
+    }
+    return partitionFault(kinds[rng.int(kinds.length)]!, nodes, rng);
+  },
+  describe: (f) => `partition ${f.kind}${f.grudge ? ` ${JSON.stringify(f.grudge)}` : ''}`,
+  needsPrimaries: (f) => f.grudge === null,
+  aim(f, nodes, primaries) {
+    const grudge = resolveGrudge(f, nodes, primaries);
+    return { nodes: sortNodes(Object.keys(grudge)), grudge };
+  },
+  start: (cluster, _f, aim) => once(() => cluster.partition(aim.grudge ?? {})),
+  stop: (cluster) => once(() => cluster.heal()),
+  startEvent(id, f, aim) {
+    const g = aim.grudge ?? f.grudge ?? {};
+    return {
+      f: 'partition',
+      value: { fault: id, kind: f.kind, grudge: grudgeValue(g), nodes: grudgeNodes(g) },
+    };
+  },
+  stopEvent: (id, _f, nodes) => ({ f: 'heal', value: { fault: id, of: 'partition', nodes: [...nodes] } }),
+  readStart: (f, value) => (f === 'partition' ? String(value.kind ?? '') : undefined),
+};

@@ -1,17 +1,14 @@
 /**
  * The nemesis of one run (`faultline run --nemesis partition,kill --nemesis-interval 10`):
- * checked against the target before anything starts, checked against the running cluster
+ * checked against the target (the runner asks it up front) and against the running cluster
  * before any client starts, then played beside the workers for the workload phase; its
  * schedule is drawn from the run's seed (the same seed and node names give the same faults).
  * After the phase: the final heal (the worker's), a quiet recovery period, the final reads.
  */
 
 import type { Rng } from '../runner/rng.js';
-import type { Cluster, FaultKind } from '../runtime/cluster.js';
-import { assertFaultsSupported, UnsupportedFaultError } from '../runtime/cluster.js';
-import type { Target } from '../targets/types.js';
-import { packetFaultSupport } from './netem.js';
-import { targetHasPrimary } from './primary.js';
+import type { Cluster } from '../runtime/cluster.js';
+import { assertFaultsSupported } from '../runtime/cluster.js';
 import { formatSchedule, generateSchedule, type NemesisChoices } from './schedule.js';
 import type { NemesisFamily, Schedule } from './types.js';
 import { type NemesisRecorder, type NemesisSummary, runNemesis } from './worker.js';
@@ -22,35 +19,11 @@ export interface NemesisPlan {
   intervalS: number;
   /** Quiet seconds after the final heal before the final reads. Default 10. */
   recoveryS: number;
-  choices?: Partial<NemesisChoices>;
+  choices?: NemesisChoices;
 }
 
 export const DEFAULT_NEMESIS_INTERVAL_S = 10;
 export const DEFAULT_RECOVERY_S = 10;
-
-/**
- * Refuses, before any container starts, a family the target cannot take (clock skew on etcd:
- * Go reads the clock through the vDSO). The runtime's own limits (no netem on this kernel)
- * are checked by `prepare` once the cluster is up, still before any client starts.
- */
-export async function checkTargetSupports(
-  target: Target,
-  topology: string,
-  nodes: number | undefined,
-  families: readonly FaultKind[],
-  targetOptions: Record<string, unknown> = {},
-): Promise<void> {
-  const count = nodes ?? target.defaultNodes(topology);
-  const hosts = Array.from({ length: count }, (_, i) => `192.0.2.${11 + i}`);
-  const deployment = await target.plan(
-    { ...targetOptions, runId: 'preflight', topology, nodes: count, faults: families },
-    hosts,
-  );
-  for (const family of families) {
-    const reason = deployment.unsupported[family];
-    if (reason) throw new UnsupportedFaultError(family, `${target.name}: ${reason}`);
-  }
-}
 
 /**
  * Draws a schedule for placeholder nodes, so that a nemesis that cannot be drawn (no usable
@@ -75,6 +48,8 @@ export interface RunNemesisContext {
   recorder: NemesisRecorder;
   rng: Rng;
   signal: AbortSignal;
+  /** Who leads now (the target's answer); absent for targets without primaries. */
+  primaries?: () => Promise<string[]>;
 }
 
 /** What the runner plugs in: see src/runner/run.ts (`nemesis`). */
@@ -96,7 +71,6 @@ export function runNemesisFor(
   phase: { timeLimitS: number; onEvent?: (message: string) => void },
 ): RunNemesis {
   let schedule: Schedule | undefined;
-  let support = '';
   let summary: NemesisSummary | undefined;
   return {
     families: plan.families,
@@ -107,13 +81,11 @@ export function runNemesisFor(
       intervalS: plan.intervalS,
       recoveryS: plan.recoveryS,
       ...(plan.choices ? { choices: plan.choices as Record<string, unknown> } : {}),
-      ...(support ? { packetFaults: support } : {}),
       ...(schedule ? { schedule: formatSchedule(schedule) } : {}),
       ...(summary ? { summary: summary as unknown as Record<string, unknown> } : {}),
     }),
     prepare(cluster) {
       assertFaultsSupported(cluster, plan.families);
-      support = packetFaultSupport(cluster);
     },
     async run(ctx) {
       const { cluster } = ctx;
@@ -122,7 +94,7 @@ export function runNemesisFor(
         intervalS: plan.intervalS,
         durationS: phase.timeLimitS,
         nodes: cluster.nodes.map((n) => n.name),
-        hasPrimary: targetHasPrimary(cluster),
+        hasPrimary: ctx.primaries !== undefined,
         seed: ctx.rng,
         choices: plan.choices,
       });
@@ -136,6 +108,7 @@ export function runNemesisFor(
         schedule,
         signal: ctx.signal,
         onEvent: phase.onEvent,
+        primaries: ctx.primaries,
       });
       return summary;
     },

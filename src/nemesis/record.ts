@@ -20,100 +20,24 @@
  * Every event also carries `tookMs` (how long the action took: the fault took effect during
  * that time before the event) and, when a node refused, `error` on the event.
  */
-import { match } from 'ts-pattern';
 import type { Op, Value } from '../history/op.js';
 import type { Grudge } from '../runtime/cluster.js';
-import { grudgeNodes } from './partition.js';
-import type { Fault, NemesisFamily, NemesisInterval } from './types.js';
+import { FAMILIES } from './registry.js';
+import type { NemesisFamily, NemesisInterval } from './types.js';
 
-export interface NemesisEvent {
-  f: string;
-  value: { [field: string]: Value };
-}
+export type { NemesisEvent } from './family.js';
 
-const grudgeValue = (g: Grudge): { [node: string]: Value } => ({ ...g });
-
-/** The event for a fault's start, with the nodes it was applied to (primaries resolved). */
-export function startEvent(id: number, fault: Fault, nodes: string[], grudge?: Grudge): NemesisEvent {
-  return match(fault)
-    .with({ family: 'partition' }, (f) => {
-      const g = grudge ?? f.grudge ?? {};
-      return {
-        f: 'partition',
-        value: { fault: id, kind: f.kind, grudge: grudgeValue(g), nodes: grudgeNodes(g) },
-      };
-    })
-    .with({ family: 'kill' }, (f) => ({ f: 'kill', value: { fault: id, target: f.target, nodes } }))
-    .with({ family: 'pause' }, (f) => ({ f: 'pause', value: { fault: id, target: f.target, nodes } }))
-    .with({ family: 'clock', mode: 'bump' }, (f) => ({
-      f: 'clock-bump',
-      value: { fault: id, nodes, offset: f.offsetS },
-    }))
-    .with({ family: 'clock', mode: 'strobe' }, (f) => ({
-      f: 'clock-strobe',
-      value: { fault: id, nodes, offset: f.offsetS, periodMs: f.periodMs },
-    }))
-    .with({ family: 'loss' }, (f) => ({
-      f: 'netem',
-      value: { fault: id, nodes, lossPercent: f.lossPercent },
-    }))
-    .with({ family: 'latency' }, (f) => ({
-      f: 'netem',
-      value: { fault: id, nodes, delayMs: f.delayMs, jitterMs: f.jitterMs },
-    }))
-    .exhaustive();
-}
-
-/** The event for a fault's stop. */
-export function stopEvent(id: number, fault: Fault, nodes: string[]): NemesisEvent {
-  return match(fault)
-    .with({ family: 'partition' }, () => ({ f: 'heal', value: { fault: id, of: 'partition', nodes } }))
-    .with({ family: 'kill' }, (f) => ({ f: 'start', value: { fault: id, target: f.target, nodes } }))
-    .with({ family: 'pause' }, (f) => ({ f: 'resume', value: { fault: id, target: f.target, nodes } }))
-    .with({ family: 'clock' }, () => ({ f: 'clock-reset', value: { fault: id, nodes } }))
-    .with({ family: 'loss' }, () => ({ f: 'heal', value: { fault: id, of: 'loss', nodes } }))
-    .with({ family: 'latency' }, () => ({ f: 'heal', value: { fault: id, of: 'latency', nodes } }))
-    .exhaustive();
-}
-
-/** Which family a start event belongs to, from its `f` and value. */
-function familyOf(f: string, value: { [field: string]: Value }): NemesisFamily | undefined {
-  switch (f) {
-    case 'partition':
-      return 'partition';
-    case 'kill':
-      return 'kill';
-    case 'pause':
-      return 'pause';
-    case 'clock-bump':
-    case 'clock-strobe':
-      return 'clock';
-    case 'netem':
-      return 'delayMs' in value ? 'latency' : 'loss';
-    default:
-      return undefined;
+/** The family a start event belongs to and its detail, asked of each registered family. */
+function readStart(
+  f: string,
+  value: { [field: string]: Value },
+): { kind: NemesisFamily; detail: string } | undefined {
+  for (const family of FAMILIES) {
+    const detail = family.readStart(f, value);
+    if (detail !== undefined) return { kind: family.name, detail };
   }
+  return undefined;
 }
-
-function detailOf(f: string, value: { [field: string]: Value }): string {
-  switch (f) {
-    case 'partition':
-      return String(value.kind ?? '');
-    case 'kill':
-    case 'pause':
-      return String(value.target ?? '');
-    case 'clock-bump':
-      return `bump ${signed(Number(value.offset))} s`;
-    case 'clock-strobe':
-      return `strobe ${signed(Number(value.offset))} s / ${value.periodMs} ms`;
-    case 'netem':
-      return 'delayMs' in value ? `${value.delayMs}±${value.jitterMs} ms` : `${value.lossPercent}%`;
-    default:
-      return '';
-  }
-}
-
-const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
 
 const isObject = (v: Value): v is { [field: string]: Value } =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -149,13 +73,14 @@ export function nemesisIntervals(ops: readonly Op[]): NemesisInterval[] {
       open.delete(value.fault);
       continue;
     }
-    const kind = familyOf(op.f, value);
-    if (!kind) continue;
+    const start = readStart(op.f, value);
+    if (!start) continue;
+    const { kind, detail } = start;
     const grudge = value.grudge;
     open.set(value.fault, {
       id: value.fault,
       kind,
-      detail: detailOf(op.f, value),
+      detail,
       nodes: stringList(value.nodes),
       ...(kind === 'partition' && grudge !== undefined && isObject(grudge)
         ? { grudge: grudgeOf(grudge) }

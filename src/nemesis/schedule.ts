@@ -13,57 +13,21 @@
  *     faults need, and a paused node would hide what a kill or a skew does).
  * A family never overlaps itself. Every start has its stop; the last entry is the final heal.
  */
-import { match } from 'ts-pattern';
 import { createRng, type Rng } from '../runner/rng.js';
-import { FAULT_KINDS } from '../runtime/cluster.js';
-import { type ClockChoice, clockFault, DEFAULT_CLOCK_TARGETS, DEFAULT_MAX_CLOCK_OFFSET_S } from './clock.js';
-import { DEFAULT_KILL_TARGETS, killFault } from './kill.js';
-import {
-  DEFAULT_LATENCY_MS,
-  DEFAULT_LOSS_PERCENT,
-  DEFAULT_LOSS_TARGETS,
-  latencyFault,
-  lossFault,
-} from './netem.js';
-import { describeNodeSet } from './nodes.js';
-import { applicablePartitionKinds, partitionFault } from './partition.js';
-import { DEFAULT_PAUSE_TARGETS, pauseFault } from './pause.js';
-import {
-  type Fault,
-  type NemesisFamily,
-  type NodeTarget,
-  PARTITION_KINDS,
-  type PartitionKind,
-  type Schedule,
-  type ScheduleEntry,
-} from './types.js';
+import type { AnyFamily } from './family.js';
+import { type Fault, familyNames, familyOf } from './registry.js';
+import type { NemesisFamily, Schedule, ScheduleEntry } from './types.js';
 
-/** How each family draws its faults; every field has a default. */
-export interface NemesisChoices {
-  partitionKinds: readonly PartitionKind[];
-  killTargets: readonly NodeTarget[];
-  pauseTargets: readonly NodeTarget[];
-  clock: ClockChoice;
-  lossTargets: readonly NodeTarget[];
-  lossPercent: readonly [number, number];
-  latencyTargets: readonly NodeTarget[];
-  latencyMs: number;
+/**
+ * How each family draws its faults, by family name; a family's fields not given keep its
+ * defaults (e.g. `{ partition: { kinds: ['primary'] }, clock: { maxOffsetS: 5 } }`).
+ */
+export type NemesisChoices = { readonly [family: string]: Readonly<Record<string, unknown>> | undefined };
+
+/** A family's choices: its defaults overlaid with the run's. */
+export function choicesFor(family: AnyFamily, choices: NemesisChoices | undefined): unknown {
+  return { ...(family.defaults as object), ...(choices?.[family.name] ?? {}) };
 }
-
-export const DEFAULT_CHOICES: NemesisChoices = {
-  partitionKinds: PARTITION_KINDS,
-  killTargets: DEFAULT_KILL_TARGETS,
-  pauseTargets: DEFAULT_PAUSE_TARGETS,
-  clock: {
-    targets: DEFAULT_CLOCK_TARGETS,
-    modes: ['bump', 'strobe'],
-    maxOffsetS: DEFAULT_MAX_CLOCK_OFFSET_S,
-  },
-  lossTargets: DEFAULT_LOSS_TARGETS,
-  lossPercent: DEFAULT_LOSS_PERCENT,
-  latencyTargets: DEFAULT_LOSS_TARGETS,
-  latencyMs: DEFAULT_LATENCY_MS,
-};
 
 export interface ScheduleOptions {
   families: readonly NemesisFamily[];
@@ -77,7 +41,7 @@ export interface ScheduleOptions {
   hasPrimary: boolean;
   /** The seed, or a stream forked from the run's. */
   seed: number | Rng;
-  choices?: Partial<NemesisChoices>;
+  choices?: NemesisChoices;
 }
 
 /** Parses `partition,kill,clock` into families, with a clear error for an unknown one. */
@@ -89,26 +53,19 @@ export function parseFamilies(text: string): NemesisFamily[] {
   if (names.length === 0) throw new Error('--nemesis: name at least one fault family');
   const out: NemesisFamily[] = [];
   for (const name of names) {
-    if (!(FAULT_KINDS as readonly string[]).includes(name)) {
-      throw new Error(`--nemesis: unknown fault family "${name}" (known: ${FAULT_KINDS.join(', ')})`);
+    if (!familyNames().includes(name)) {
+      throw new Error(`--nemesis: unknown fault family "${name}" (known: ${familyNames().join(', ')})`);
     }
     if (!out.includes(name as NemesisFamily)) out.push(name as NemesisFamily);
   }
   return out;
 }
 
-const GROUP: Record<NemesisFamily, string> = {
-  partition: 'network',
-  loss: 'network',
-  latency: 'network',
-  kill: 'kill',
-  pause: 'pause',
-  clock: 'clock',
-};
-
 /** Whether two families may not be active at once. */
 export function conflicts(a: NemesisFamily, b: NemesisFamily): boolean {
-  return a === 'pause' || b === 'pause' || GROUP[a] === GROUP[b];
+  const fa = familyOf(a);
+  const fb = familyOf(b);
+  return fa.exclusive === true || fb.exclusive === true || fa.group === fb.group;
 }
 
 /** Draws one fault of a family (the node choices are made here, from the stream). */
@@ -116,25 +73,11 @@ export function drawFault(
   family: NemesisFamily,
   nodes: readonly string[],
   hasPrimary: boolean,
-  choices: NemesisChoices,
+  choices: NemesisChoices | undefined,
   rng: Rng,
 ): Fault {
-  return match(family)
-    .with('partition', () => {
-      const kinds = applicablePartitionKinds(choices.partitionKinds, nodes.length, hasPrimary);
-      if (kinds.length === 0) {
-        throw new Error(
-          `partition: none of ${choices.partitionKinds.join(', ')} applies to ${nodes.length} node(s)${hasPrimary ? '' : ' without a primary'}`,
-        );
-      }
-      return partitionFault(kinds[rng.int(kinds.length)]!, nodes, rng);
-    })
-    .with('kill', () => killFault(choices.killTargets, nodes, hasPrimary, rng))
-    .with('pause', () => pauseFault(choices.pauseTargets, nodes, hasPrimary, rng))
-    .with('clock', () => clockFault(choices.clock, nodes, hasPrimary, rng))
-    .with('loss', () => lossFault(choices.lossTargets, choices.lossPercent, nodes, hasPrimary, rng))
-    .with('latency', () => latencyFault(choices.latencyTargets, choices.latencyMs, nodes, hasPrimary, rng))
-    .exhaustive();
+  const f = familyOf(family);
+  return f.draw(rng, { nodes, hasPrimary }, choicesFor(f, choices)) as Fault;
 }
 
 export function generateSchedule(options: ScheduleOptions): Schedule {
@@ -142,7 +85,7 @@ export function generateSchedule(options: ScheduleOptions): Schedule {
   if (!(options.intervalS > 0)) throw new Error('nemesis interval must be > 0 seconds');
   if (!(options.durationS > 0)) throw new Error('nemesis phase must last > 0 seconds');
   if (nodes.length === 0) throw new Error('nemesis: the cluster has no nodes');
-  const choices: NemesisChoices = { ...DEFAULT_CHOICES, ...options.choices };
+  const choices = options.choices;
   // Every family must be able to draw a fault here, even if the phase is too short to use it.
   for (const family of families) drawFault(family, nodes, hasPrimary, choices, createRng(0));
   const rng = typeof options.seed === 'number' ? createRng(options.seed) : options.seed;
@@ -190,27 +133,8 @@ const idOf = (e: ScheduleEntry) => (e.action === 'heal' ? Number.MAX_SAFE_INTEGE
 
 /** A short human description of a fault ("partition majorities-ring", "kill minority n2"). */
 export function describeFault(fault: Fault): string {
-  return match(fault)
-    .with(
-      { family: 'partition' },
-      (f) => `partition ${f.kind}${f.grudge ? ` ${JSON.stringify(f.grudge)}` : ''}`,
-    )
-    .with({ family: 'kill' }, (f) => `kill ${f.target} ${describeNodeSet(f.on)}`)
-    .with({ family: 'pause' }, (f) => `pause ${f.target} ${describeNodeSet(f.on)}`)
-    .with(
-      { family: 'clock', mode: 'bump' },
-      (f) => `clock bump ${signed(f.offsetS)} s on ${describeNodeSet(f.on)}`,
-    )
-    .with(
-      { family: 'clock', mode: 'strobe' },
-      (f) => `clock strobe ${signed(f.offsetS)} s every ${f.periodMs} ms on ${describeNodeSet(f.on)}`,
-    )
-    .with({ family: 'loss' }, (f) => `loss ${f.lossPercent}% on ${describeNodeSet(f.on)}`)
-    .with({ family: 'latency' }, (f) => `latency ${f.delayMs}±${f.jitterMs} ms on ${describeNodeSet(f.on)}`)
-    .exhaustive();
+  return familyOf(fault.family).describe(fault);
 }
-
-const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
 
 /** The schedule as lines of text (for --dry-run style previews and test messages). */
 export function formatSchedule(schedule: Schedule): string[] {

@@ -4,6 +4,9 @@
  * can be generated, compared and printed without a cluster.
  */
 import type { FaultKind, Grudge } from '../runtime/cluster.js';
+import type { Fault } from './registry.js';
+
+export type { Fault } from './registry.js';
 
 /** A fault family as named on the command line (`--nemesis partition,kill,clock`). */
 export type NemesisFamily = FaultKind;
@@ -28,21 +31,6 @@ export type PartitionKind = (typeof PARTITION_KINDS)[number];
  * `primaries`, which only the running cluster can tell (who leads now), resolved at run time.
  */
 export type NodeSet = { nodes: string[] } | { primaries: true };
-
-/** One concrete fault: what its start does (its stop undoes it). */
-export type Fault =
-  | {
-      family: 'partition';
-      kind: PartitionKind;
-      /** The grudge; null for `primary`, computed at run time once the primary is known. */
-      grudge: Grudge | null;
-    }
-  | { family: 'kill'; target: NodeTarget; on: NodeSet }
-  | { family: 'pause'; target: NodeTarget; on: NodeSet }
-  | { family: 'clock'; mode: 'bump'; offsetS: number; on: NodeSet }
-  | { family: 'clock'; mode: 'strobe'; offsetS: number; periodMs: number; on: NodeSet }
-  | { family: 'loss'; lossPercent: number; on: NodeSet }
-  | { family: 'latency'; delayMs: number; jitterMs: number; on: NodeSet };
 
 /** One step of a schedule: at `atMs` after the nemesis starts, start or stop fault `id`. */
 export type ScheduleEntry =

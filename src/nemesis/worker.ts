@@ -4,21 +4,14 @@
  * the schedule's end, when the phase is cut short (the signal), or when something throws.
  */
 import { setMaxListeners } from 'node:events';
-import { match } from 'ts-pattern';
 import type { Value } from '../history/op.js';
-import type { Cluster, Grudge } from '../runtime/cluster.js';
-import { once } from './act.js';
-import { bumpClocks, resetClocks, strobeClocks } from './clock.js';
+import type { Cluster } from '../runtime/cluster.js';
+import type { Aim, NemesisEvent } from './family.js';
 import { type HealOutcome, healEverything } from './heal.js';
-import { killNodes, startNodes } from './kill.js';
-import { healNetwork, latencyOn, lossOn } from './netem.js';
-import { resolveNodes, sortNodes } from './nodes.js';
-import { resolveGrudge } from './partition.js';
-import { pauseNodes, resumeNodes } from './pause.js';
-import { findPrimaries } from './primary.js';
-import { type NemesisEvent, startEvent, stopEvent } from './record.js';
+import { sortNodes } from './nodes.js';
+import { FAMILIES, type Fault, familyOf } from './registry.js';
 import { describeFault } from './schedule.js';
-import type { Fault, NemesisFamily, Schedule, ScheduleEntry } from './types.js';
+import type { NemesisFamily, Schedule, ScheduleEntry } from './types.js';
 
 export interface NemesisRecorder {
   nemesis(f: string, value: Value, error?: string): unknown;
@@ -31,8 +24,8 @@ export interface NemesisRunOptions {
   /** Ends the phase early: the remaining entries are skipped, the final heal still runs. */
   signal?: AbortSignal;
   onEvent?: (message: string) => void;
-  /** Who the primaries are now (default: asks the cluster; see primary.ts). */
-  primaries?: (cluster: Cluster) => Promise<string[]>;
+  /** Who the primaries are now (the target's answer); none when the target has no primaries. */
+  primaries?: () => Promise<string[]>;
 }
 
 export interface NemesisSummary {
@@ -64,7 +57,6 @@ const sleepUntil = (at: number, signal?: AbortSignal) =>
 export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> {
   const { cluster, recorder, schedule } = o;
   const emit = o.onEvent ?? (() => {});
-  const primariesOf = o.primaries ?? ((c: Cluster) => findPrimaries(c));
   const allNodes = cluster.nodes.map((n) => n.name);
   const summary: NemesisSummary = {
     started: {},
@@ -74,10 +66,8 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
   };
   /** Nodes each started fault was applied to (what its stop undoes). */
   const applied = new Map<number, string[]>();
-  // What is still broken, for the final heal's record.
-  const killed = new Set<string>();
-  const paused = new Set<string>();
-  const skewed = new Set<string>();
+  /** What is still broken, per family, for the final heal's record. */
+  const broken = new Map<string, Set<string>>(FAMILIES.map((f) => [f.name, new Set<string>()]));
 
   const record = (event: NemesisEvent, startedAt: number, errors: string[]) => {
     const value = { ...event.value, tookMs: Math.round(performance.now() - startedAt) };
@@ -85,81 +75,40 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
     recorder.nemesis(event.f, value, errors.length > 0 ? errors.join('; ') : undefined);
   };
 
-  const nodesFor = async (fault: Fault): Promise<{ nodes: string[]; grudge?: Grudge; error?: string }> => {
-    const needsPrimaries = fault.family === 'partition' ? fault.grudge === null : 'primaries' in fault.on;
+  const aimAt = async (fault: Fault): Promise<{ aim: Aim; error?: string }> => {
+    const family = familyOf(fault.family);
     let primaries: string[] = [];
-    if (needsPrimaries) {
-      primaries = await primariesOf(cluster).catch(() => []);
-      if (primaries.length === 0) return { nodes: [], error: 'no primary found' };
+    if (family.needsPrimaries(fault)) {
+      primaries = (await o.primaries?.().catch(() => [])) ?? [];
+      if (primaries.length === 0) return { aim: { nodes: [] }, error: 'no primary found' };
     }
-    if (fault.family === 'partition') {
-      const grudge = resolveGrudge(fault, allNodes, primaries);
-      return { nodes: sortNodes(Object.keys(grudge)), grudge };
-    }
-    return { nodes: resolveNodes(fault.on, primaries) };
+    return { aim: family.aim(fault, allNodes, primaries) };
   };
 
   const start = async (id: number, fault: Fault, durationMs: number) => {
     const t = performance.now();
-    const target = await nodesFor(fault);
-    applied.set(id, target.nodes);
+    const family = familyOf(fault.family);
+    const { aim, error } = await aimAt(fault);
+    applied.set(id, aim.nodes);
     summary.started[fault.family] = (summary.started[fault.family] ?? 0) + 1;
-    const errors: string[] = target.error ? [target.error] : [];
-    if (!target.error) {
-      const nodes = target.nodes;
-      errors.push(
-        ...(await match(fault)
-          .with({ family: 'partition' }, () => once(() => cluster.partition(target.grudge ?? {})))
-          .with({ family: 'kill' }, () => {
-            for (const n of nodes) killed.add(n);
-            return killNodes(cluster, nodes);
-          })
-          .with({ family: 'pause' }, () => {
-            for (const n of nodes) paused.add(n);
-            return pauseNodes(cluster, nodes);
-          })
-          .with({ family: 'clock', mode: 'bump' }, (f) => {
-            for (const n of nodes) skewed.add(n);
-            return bumpClocks(cluster, nodes, f.offsetS);
-          })
-          .with({ family: 'clock', mode: 'strobe' }, (f) => {
-            for (const n of nodes) skewed.add(n);
-            return strobeClocks(cluster, nodes, f.offsetS, f.periodMs, durationMs);
-          })
-          .with({ family: 'loss' }, (f) => lossOn(cluster, nodes, f.lossPercent))
-          .with({ family: 'latency' }, (f) => latencyOn(cluster, nodes, f.delayMs, f.jitterMs))
-          .exhaustive()),
-      );
+    const errors: string[] = error ? [error] : [];
+    if (!error) {
+      for (const n of aim.nodes) broken.get(fault.family)?.add(n);
+      errors.push(...(await family.start(cluster, fault, aim, durationMs)));
     }
-    const event = startEvent(id, fault, target.nodes, target.grudge);
-    record(event, t, errors);
+    record(family.startEvent(id, fault, aim), t, errors);
     emit(
-      `nemesis: ${describeFault(fault)} → ${target.grudge ? JSON.stringify(target.grudge) : target.nodes.join(',') || '-'}${errors.length ? ` (${errors.join('; ')})` : ''}`,
+      `nemesis: ${describeFault(fault)} → ${aim.grudge ? JSON.stringify(aim.grudge) : aim.nodes.join(',') || '-'}${errors.length ? ` (${errors.join('; ')})` : ''}`,
     );
   };
 
   const stop = async (id: number, fault: Fault) => {
     const t = performance.now();
+    const family = familyOf(fault.family);
     const nodes = applied.get(id) ?? [];
-    const errors = await match(fault)
-      .with({ family: 'partition' }, { family: 'loss' }, { family: 'latency' }, () => healNetwork(cluster))
-      .with({ family: 'kill' }, async () => {
-        const errs = await startNodes(cluster, nodes);
-        for (const n of nodes) killed.delete(n);
-        return errs;
-      })
-      .with({ family: 'pause' }, async () => {
-        const errs = await resumeNodes(cluster, nodes);
-        for (const n of nodes) paused.delete(n);
-        return errs;
-      })
-      .with({ family: 'clock' }, async () => {
-        const errs = await resetClocks(cluster, nodes);
-        for (const n of nodes) skewed.delete(n);
-        return errs;
-      })
-      .exhaustive();
-    record(stopEvent(id, fault, nodes), t, errors);
+    const errors = await family.stop(cluster, fault, nodes);
+    for (const n of nodes) broken.get(fault.family)?.delete(n);
+    record(family.stopEvent(id, fault, nodes), t, errors);
     emit(
       `nemesis: stop #${id} (${fault.family}) ${nodes.join(',')}${errors.length ? ` (${errors.join('; ')})` : ''}`,
     );
@@ -186,15 +135,11 @@ export async function runNemesis(o: NemesisRunOptions): Promise<NemesisSummary> 
   } finally {
     const t = performance.now();
     summary.heal = await healEverything(cluster);
-    const value: { [field: string]: Value } = {
-      final: true,
-      nodes: allNodes,
-      network: true,
-      resumed: sortNodes(paused),
-      started: sortNodes(killed),
-      clocksReset: sortNodes(skewed),
-      tookMs: Math.round(performance.now() - t),
-    };
+    const value: { [field: string]: Value } = { final: true, nodes: allNodes, network: true };
+    for (const family of FAMILIES) {
+      if (family.healedField) value[family.healedField] = sortNodes(broken.get(family.name) ?? []);
+    }
+    value.tookMs = Math.round(performance.now() - t);
     const error = summary.heal.healed ? undefined : summary.heal.errors.join('; ');
     recorder.nemesis('heal', value, error);
     emit(`nemesis: final heal ${summary.heal.healed ? 'done' : `FAILED: ${error}`}`);

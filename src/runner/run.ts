@@ -1,56 +1,50 @@
 /**
- * One run, end to end: bring the target up, drive it with the workload's generator through
- * `concurrency` client workers (and, once the nemesis issue lands, a nemesis worker), record
- * every invocation and completion live to reports/<run>/history.jsonl, tear down always, then
- * run the workload's checkers on the history file and write results.json.
- *
- * Worker processes follow the history spec: each worker starts as process = its index; after
- * an `info` completion the worker continues as process + concurrency (Jepsen's rule: the old
- * operation may still be in flight, so that process id is never used again). A worker whose
- * operation found the database unavailable backs off briefly before the next (backoff.ts).
+ * One run, end to end: place the target's nodes with the runtime, drive them with the
+ * workload's generator through `concurrency` client workers and a nemesis beside them, record
+ * every invocation and completion live to reports/<run>/history.jsonl, heal and tear down
+ * always, then run the workload's checkers on the history file and write results.json and the
+ * report. `run()` receives objects (runtime, target, workload, nemesis) and knows none of
+ * them by name: the CLI and config loader turn names into objects at the edge.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { workloadByName } from '../../workloads/index.js';
-import { type CheckResult, type Verdict, worstVerdict } from '../checker/types.js';
-import { clientFor } from '../clients/index.js';
-import type { Client, ClientOp, Completion } from '../clients/types.js';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CheckResult, Verdict } from '../checker/types.js';
 import { createJsonlWriter } from '../history/jsonl.js';
-import type { Process } from '../history/op.js';
-import { readHistoryFile } from '../history/read.js';
 import type { RunNemesis } from '../nemesis/plan.js';
-import { nemesisIntervals } from '../nemesis/record.js';
-import { writeRunReport, writeRunsIndex } from '../report/write.js';
 import type { Cluster } from '../runtime/cluster.js';
-import { createDockerCluster, newRunId } from '../runtime/docker/cluster.js';
-import { targetByName } from '../targets/index.js';
-import { createBackoff } from './backoff.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Target } from '../targets/types.js';
+import { checkRun } from './check.js';
+import { createRunMeta, newRunId } from './meta.js';
+import { type Resolved, resolveRun } from './preflight.js';
 import { type Counts, Recorder } from './recorder.js';
-import { createRng, type Rng } from './rng.js';
+import { createRng, randomSeed } from './rng.js';
+import { startCluster } from './start.js';
+import { processIds, runFinal, runWorkers, sleep, type Workers } from './workers.js';
+import { isReadOnly, type Workload } from './workload.js';
 
 export interface RunOptions {
-  target: string;
+  runtime: Runtime;
+  target: Target;
+  /** The target's options, as its schema takes them (defaults filled in). */
+  targetOptions?: Record<string, unknown>;
   topology?: string;
   nodes?: number;
-  /** Target options (kvstore quorums, etcd pre-vote, ...). */
-  targetOptions?: Record<string, unknown>;
-  workload: string;
+  workload: Workload;
   workloadOptions?: Record<string, unknown>;
-  /** Client options (etcd serializable reads, ...). */
-  clientOptions?: Record<string, unknown>;
-  concurrency: number;
+  /** Client workers (default 10). */
+  concurrency?: number;
   /** Total operations per second over all workers; 0 or undefined: as fast as they go. */
   rate?: number;
-  timeLimitS: number;
-  seed: number;
-  /** Per-operation timeout (ms). */
-  opTimeoutMs: number;
+  /** Seconds of workload (default 30). */
+  timeLimitS?: number;
+  /** Default: random (recorded in run.json). */
+  seed?: number;
+  /** Per-operation timeout, ms (default 2000). */
+  opTimeoutMs?: number;
   /** Where runs land (default "reports"); the run's directory is <reportsDir>/<runId>. */
   reportsDir?: string;
   runId?: string;
-  subnet?: string;
-  image?: string;
   /** Run the checkers after the run (default true). */
   check?: boolean;
   /** Aborting ends the run early: workers stop, in-flight operations finish, teardown, check. */
@@ -58,19 +52,13 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   onEvent?: (message: string) => void;
   /**
-   * An optional fault injector (src/nemesis/plan.ts, `runNemesisFor`): checked against the
-   * cluster before any client starts, run beside the workers with its own seeded randomness
-   * and a signal that fires when the workload phase ends; it leaves the cluster healed. Then
-   * the runner waits `recoveryS` and has the workers do the generator's final reads.
+   * Faults beside the workers (src/nemesis/plan.ts, `runNemesisFor`): checked against the
+   * cluster before any client starts; it leaves the cluster healed. Then the runner waits
+   * `recoveryS` and has the workers do the generator's final operations.
    */
   nemesis?: RunNemesis;
-}
-
-export interface NemesisContext {
-  cluster: Cluster;
-  recorder: Recorder;
-  rng: Rng;
-  signal: AbortSignal;
+  /** Facts for run.json about how the run was asked for (names, flags, config file). */
+  describe?: Record<string, unknown>;
 }
 
 export const PHASES = [
@@ -84,17 +72,13 @@ export const PHASES = [
   'checking',
   'done',
 ] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface Progress {
   elapsedS: number;
   opsPerS: number;
   counts: Counts;
-  /**
-   * starting, running (the workload), draining (in-flight operations finishing), then with a
-   * nemesis: healing (the final heal), recovering (the quiet period), final reads; then
-   * teardown, checking, done.
-   */
-  phase: (typeof PHASES)[number];
+  phase: Phase;
 }
 
 export interface RunResult {
@@ -109,338 +93,209 @@ export interface RunResult {
   results?: Record<string, CheckResult>;
 }
 
-export function faultlineVersion(): string {
-  try {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 5; i++) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-          name?: string;
-          version?: string;
-        };
-        if (pkg.name === 'faultline') return pkg.version ?? 'unknown';
-      } catch {}
-      dir = dirname(dir);
-    }
-  } catch {}
-  return 'unknown';
+export { newRunId } from './meta.js';
+
+/** The run's options with every default filled in. */
+export function withDefaults(o: RunOptions) {
+  return {
+    ...o,
+    concurrency: o.concurrency ?? 10,
+    rate: o.rate ?? 0,
+    timeLimitS: o.timeLimitS ?? 30,
+    seed: o.seed ?? randomSeed(),
+    opTimeoutMs: o.opTimeoutMs ?? 2000,
+  };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((res) => {
-    if (signal?.aborted) return res();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      res();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export type FullRunOptions = ReturnType<typeof withDefaults>;
 
-/** Validates what can be validated before anything starts (a bad config fails here). */
-export function validateRunOptions(o: RunOptions): void {
-  const target = targetByName(o.target);
-  const topology = o.topology ?? target.defaultTopology;
-  if (!target.topologies.includes(topology)) {
-    throw new Error(
-      `target ${o.target}: unknown topology "${topology}" (known: ${target.topologies.join(', ')})`,
-    );
-  }
-  const workload = workloadByName(o.workload);
-  if (!Number.isInteger(o.concurrency) || o.concurrency < 1)
-    throw new Error('concurrency must be an integer ≥ 1');
+/** Validates what can be validated before anything starts (throws InvalidRunError). */
+export function validateRunOptions(options: RunOptions, runId = 'preflight'): Resolved {
+  const o = withDefaults(options);
+  const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!positiveInt(o.concurrency)) throw new Error('concurrency must be an integer ≥ 1');
   if (!(o.timeLimitS > 0)) throw new Error('time limit must be > 0 seconds');
   if (!(o.opTimeoutMs > 0)) throw new Error('operation timeout must be > 0 ms');
-  if (o.rate !== undefined && !(o.rate >= 0)) throw new Error('rate must be ≥ 0');
+  if (!(o.rate >= 0)) throw new Error('rate must be ≥ 0');
   if (!Number.isInteger(o.seed)) throw new Error('seed must be an integer');
-  // Let the workload reject its own options now.
-  workload.generator({ concurrency: o.concurrency, ...o.workloadOptions }, createRng(o.seed));
-  workload.checkers({ concurrency: o.concurrency, ...o.workloadOptions });
+  return resolveRun({ ...o, faults: o.nemesis?.families ?? [], runId });
 }
 
-export async function run(o: RunOptions): Promise<RunResult> {
-  validateRunOptions(o);
-  const target = targetByName(o.target);
-  const topology = o.topology ?? target.defaultTopology;
-  const workload = workloadByName(o.workload);
-  const workloadOptions = { concurrency: o.concurrency, ...o.workloadOptions };
+export async function run(options: RunOptions): Promise<RunResult> {
+  const o = withDefaults(options);
   const runId = o.runId ?? newRunId();
+  const resolved = validateRunOptions(o, runId);
   const dir = resolve(o.reportsDir ?? 'reports', runId);
-  const historyPath = join(dir, 'history.jsonl');
   mkdirSync(join(dir, 'nodes'), { recursive: true });
-  const emit = o.onEvent ?? (() => {});
-  const startedAt = new Date();
-  const meta: Record<string, unknown> = {
-    runId,
-    target: o.target,
-    topology,
-    nodes: o.nodes ?? target.defaultNodes(topology),
-    workload: o.workload,
-    options: {
-      concurrency: o.concurrency,
-      rate: o.rate ?? 0,
-      timeLimitS: o.timeLimitS,
-      opTimeoutMs: o.opTimeoutMs,
-      targetOptions: o.targetOptions ?? {},
-      workloadOptions: o.workloadOptions ?? {},
-      clientOptions: o.clientOptions ?? {},
-      subnet: o.subnet ?? null,
-      image: o.image ?? null,
-      nemesis: o.nemesis ? o.nemesis.describe() : null,
-    },
-    seed: o.seed,
-    versions: { faultline: faultlineVersion(), node: process.version },
-    start: startedAt.toISOString(),
-    end: null,
-    status: 'starting',
-  };
-  const writeMeta = () => writeFileSync(join(dir, 'run.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  writeMeta();
-
-  const counts: Counts = { invoked: 0, ok: 0, fail: 0, info: 0 };
-  const t0 = performance.now();
-  // ops/s over the workload phase only (from its start to its end).
-  let workStart: number | undefined;
-  let workEnd: number | undefined;
-  const report = (phase: Progress['phase'], c: Counts = counts) => {
-    const now = performance.now();
-    const elapsedS = (now - t0) / 1000;
-    const workS = workStart === undefined ? 0 : ((workEnd ?? now) - workStart) / 1000;
-    o.onProgress?.({ elapsedS, opsPerS: workS > 0 ? (c.ok + c.fail + c.info) / workS : 0, counts: c, phase });
-  };
-  report('starting');
-
-  let cluster: Cluster | undefined;
-  let interrupted = false;
-  const onAbort = () => {
-    interrupted = true;
-  };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const meta = createRunMeta(dir, runId, o, resolved);
+  const historyPath = join(dir, 'history.jsonl');
   const writer = createJsonlWriter(historyPath);
   const recorder = new Recorder(writer);
-  let progressTimer: NodeJS.Timeout | undefined;
+  const progress = progressReporter(o.onProgress, () => recorder.counts);
+  progress.enter('starting');
+
+  let cluster: Cluster | undefined;
   try {
-    if (o.signal?.aborted) throw new RunInterrupted();
-    cluster = await createDockerCluster({
-      target,
-      targetOptions: {
-        runId,
-        topology,
-        ...(o.nodes ? { nodes: o.nodes } : {}),
-        ...(o.nemesis ? { faults: o.nemesis.families } : {}),
-        ...o.targetOptions,
-      },
-      subnet: o.subnet,
-      image: o.image,
-      logDir: join(dir, 'nodes'),
-      onEvent: emit,
-    });
-    meta.cluster = cluster.info;
-    meta.faults = cluster.faults;
-    meta.versions = { ...(meta.versions as object), ...((cluster.info.versions as object) ?? {}) };
-    meta.status = 'running';
-    writeMeta();
-    if (o.signal?.aborted) throw new RunInterrupted();
-    o.nemesis?.prepare(cluster);
-
-    const clients: Client[] = [];
-    const open = clientFor(o.target);
-    for (let w = 0; w < o.concurrency; w++) {
-      clients.push(await open(cluster, w, { timeoutMs: o.opTimeoutMs, ...o.clientOptions }));
+    if (!o.signal?.aborted) {
+      cluster = await startCluster(o, resolved, runId, join(dir, 'nodes'));
+      meta.started(cluster);
+      if (!o.signal?.aborted) await drive(o, resolved, cluster, recorder, progress);
     }
-
-    const rng = createRng(o.seed);
-    const generator = workload.generator(workloadOptions, rng.fork());
-    const nemesisRng = rng.fork();
-    // Forked after the others, so the generator's and the nemesis' streams stay as they were.
-    const backoffRng = rng.fork();
-    const backoffs = clients.map(() => createBackoff(backoffRng.fork()));
-    const phaseEnd = new AbortController();
-    const deadline = performance.now() + o.timeLimitS * 1000;
-    const stopTimer = setTimeout(() => phaseEnd.abort(), o.timeLimitS * 1000);
-    const stopOnSignal = () => phaseEnd.abort();
-    o.signal?.addEventListener('abort', stopOnSignal, { once: true });
-    if (o.signal?.aborted) phaseEnd.abort();
-
-    const interval = o.rate && o.rate > 0 ? 1000 / o.rate : 0;
-    let nextSlot = performance.now();
-    workStart = performance.now();
-    // The timer reports whichever phase the run is in (a long recovery is not "running").
-    let phase: Progress['phase'] = 'running';
-    const enter = (next: Progress['phase']) => {
-      phase = next;
-      report(phase, recorder.counts);
-    };
-    phaseEnd.signal.addEventListener('abort', () => enter('draining'), { once: true });
-    progressTimer = setInterval(() => report(phase, recorder.counts), 1000);
-    progressTimer.unref();
-    emit(
-      `running ${o.workload} on ${o.target} for ${o.timeLimitS} s with ${o.concurrency} workers (seed ${o.seed})`,
-    );
-
-    const pids: Process[] = clients.map((_, w) => w);
-    const worker = async (w: number) => {
-      const client = clients[w]!;
-      while (!phaseEnd.signal.aborted && performance.now() < deadline) {
-        if (interval > 0) {
-          const now = performance.now();
-          nextSlot = Math.max(nextSlot + interval, now);
-          if (nextSlot > now) await sleep(nextSlot - now, phaseEnd.signal);
-          if (phaseEnd.signal.aborted) break;
-        }
-        const op = generator.next(w);
-        if (!op) break;
-        const completion = await invoke(recorder, client, pids[w]!, op, o.opTimeoutMs);
-        if (completion.type === 'info') pids[w] = (pids[w] as number) + o.concurrency;
-        // The database did not answer: wait a little before the next try (see backoff.ts).
-        const pause = backoffs[w]!.after(completion);
-        if (pause > 0) await sleep(pause, phaseEnd.signal);
-      }
-    };
-    const nemesisDone = o.nemesis?.run({ cluster, recorder, rng: nemesisRng, signal: phaseEnd.signal });
-    // A nemesis that fails ends the workload phase now; awaiting it below fails the run.
-    nemesisDone?.catch(() => phaseEnd.abort());
-    await Promise.all(clients.map((_, w) => worker(w)));
-    workEnd = performance.now();
-    phaseEnd.abort();
-    clearTimeout(stopTimer);
-    o.signal?.removeEventListener('abort', stopOnSignal);
-    if (nemesisDone) enter('healing');
-    await nemesisDone;
-    if (o.nemesis && !o.signal?.aborted) {
-      // Healed: a quiet recovery period, then the final reads (what was lost shows here).
-      emit(`recovering for ${o.nemesis.recoveryS} s, then final reads`);
-      enter('recovering');
-      await sleep(o.nemesis.recoveryS * 1000, o.signal);
-      enter('final reads');
-      const finals = generator.final?.() ?? [];
-      await Promise.all(
-        clients.map(async (client, w) => {
-          for (let i = w; i < finals.length && !o.signal?.aborted; i += clients.length) {
-            const completion = await invoke(recorder, client, pids[w]!, finals[i]!, o.opTimeoutMs);
-            if (completion.type === 'info') pids[w] = (pids[w] as number) + o.concurrency;
-          }
-        }),
-      );
-    }
-    await Promise.allSettled(clients.map((c) => c.close()));
   } catch (e) {
-    if (!(e instanceof RunInterrupted)) {
-      meta.status = 'crashed';
-      meta.error = (e as Error).message;
-      throw e;
-    }
+    meta.crashed(e as Error);
+    throw e;
   } finally {
-    clearInterval(progressTimer);
-    Object.assign(counts, recorder.counts);
     await writer.close();
-    report('teardown');
-    if (cluster && o.nemesis) {
-      // The nemesis heals on its way out; this covers a run that died around it.
-      await cluster.healAll().catch(() => {});
-    }
-    if (cluster) {
-      emit('tearing down');
-      await cluster.destroy();
-    }
-    o.signal?.removeEventListener('abort', onAbort);
-    meta.end = new Date().toISOString();
-    meta.counts = counts;
-    if (o.nemesis) (meta.options as Record<string, unknown>).nemesis = o.nemesis.describe();
-    if (workStart !== undefined) {
-      const workS = ((workEnd ?? performance.now()) - workStart) / 1000;
-      meta.workloadSeconds = Number(workS.toFixed(3));
-      meta.opsPerSecond = Math.round((counts.ok + counts.fail + counts.info) / workS);
-    }
-    if (meta.status !== 'crashed') meta.status = interrupted ? 'interrupted' : 'completed';
-    writeMeta();
+    progress.enter('teardown');
+    if (cluster) await teardown(o, cluster);
+    meta.finish(recorder.counts, o.signal?.aborted === true, progress.workSeconds());
   }
-
   const result: RunResult = {
     runId,
     dir,
     historyPath,
     valid: 'unknown',
-    interrupted,
-    counts,
-    opsPerSecond: (meta.opsPerSecond as number | undefined) ?? 0,
+    interrupted: o.signal?.aborted === true,
+    counts: { ...recorder.counts },
+    opsPerSecond: meta.opsPerSecond(),
   };
   if (o.check === false) return result;
-  report('checking');
-  const history = await readHistoryFile(historyPath, { format: 'jsonl' });
-  const results: Record<string, CheckResult> = {};
-  for (const { checker, options } of workload.checkers(workloadOptions)) {
-    try {
-      results[checker.name] = await checker.check(history, options);
-    } catch (e) {
-      results[checker.name] = { valid: 'unknown', error: (e as Error).message };
-    }
-  }
-  result.results = results;
-  result.valid = worstVerdict(Object.values(results).map((r) => r.valid));
-  writeFileSync(
-    join(dir, 'results.json'),
-    `${JSON.stringify({ valid: result.valid, interrupted, counts, results, ...(o.nemesis ? { nemesis: nemesisIntervals(history.ops) } : {}) }, null, 2)}\n`,
-  );
-  try {
-    await writeRunReport(dir);
-    writeRunsIndex(dirname(dir));
-  } catch (e) {
-    // The verdict stands without the page; say why the page is missing.
-    process.stderr.write(`faultline: could not write the HTML report: ${(e as Error).message}\n`);
-  }
-  report('done');
+  progress.enter('checking');
+  Object.assign(result, await checkRun(dir, historyPath, o, resolved, result));
+  progress.enter('done');
   return result;
 }
 
-class RunInterrupted extends Error {}
+async function teardown(o: FullRunOptions, cluster: Cluster): Promise<void> {
+  // The nemesis heals on its way out; this covers a run that died around it.
+  if (o.nemesis) await cluster.healAll().catch(() => {});
+  o.onEvent?.('tearing down');
+  await cluster.stop();
+}
 
-/** One operation: record the invocation, call the client (bounded in time), record the completion. */
-export async function invoke(
+/** The workload phase, the nemesis beside it, then heal, recovery and the final operations. */
+async function drive(
+  o: FullRunOptions,
+  resolved: Resolved,
+  cluster: Cluster,
   recorder: Recorder,
-  client: Client,
-  process: Process,
-  op: ClientOp,
-  timeoutMs: number,
-): Promise<Completion> {
-  const node = client.node;
-  recorder.record({
-    process,
-    type: 'invoke',
-    f: op.f,
-    key: op.key,
-    value: op.f === 'read' ? null : op.value,
-    node,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  let completion: Completion;
-  try {
-    if (client.boundedByTimeout) completion = await client.invoke(op);
-    else {
-      // A client that does not bound its own calls gets a hard limit around each.
-      const hardLimit = new Promise<Completion>((res) => {
-        timer = setTimeout(() => res({ type: 'info', value: null, error: 'timeout' }), timeoutMs + 2000);
-      });
-      completion = await Promise.race([client.invoke(op), hardLimit]);
-    }
-  } catch (e) {
-    completion = {
-      type: op.f === 'read' ? 'fail' : 'info',
-      value: null,
-      error: String((e as Error).message),
-    };
-  } finally {
-    clearTimeout(timer);
+  progress: ReturnType<typeof progressReporter>,
+): Promise<void> {
+  o.nemesis?.prepare(cluster);
+  const clients = [];
+  for (let worker = 0; worker < o.concurrency; worker++) {
+    clients.push(
+      await resolved.openClient({
+        cluster,
+        worker,
+        options: resolved.targetOptions,
+        topology: resolved.topology,
+        timeoutMs: o.opTimeoutMs,
+      }),
+    );
   }
-  recorder.record({
-    process,
-    type: completion.type,
-    f: op.f,
-    key: op.key,
-    value: completion.type === 'ok' ? completion.value : op.f === 'read' ? null : op.value,
-    ...(completion.error ? { error: completion.error } : {}),
-    node: client.node || node,
+  const w: Workers<never> = {
+    clients,
+    recorder,
+    readOnly: (op) => isReadOnly(o.workload, op),
+    opTimeoutMs: o.opTimeoutMs,
+  };
+  try {
+    await phases(o, resolved, cluster, w, progress);
+  } finally {
+    await Promise.allSettled(clients.map((c) => c.close()));
+  }
+}
+
+async function phases(
+  o: FullRunOptions,
+  resolved: Resolved,
+  cluster: Cluster,
+  w: Workers<never>,
+  progress: ReturnType<typeof progressReporter>,
+): Promise<void> {
+  const rng = createRng(o.seed);
+  const generator = o.workload.generator(resolved.workloadOptions, {
+    concurrency: o.concurrency,
+    rng: rng.fork(),
   });
-  return completion;
+  const nemesisRng = rng.fork();
+  // Forked after the others, so the generator's and the nemesis' streams stay as they were.
+  const backoffRng = rng.fork();
+  const phaseEnd = new AbortController();
+  const stopTimer = setTimeout(() => phaseEnd.abort(), o.timeLimitS * 1000);
+  const stopOnSignal = () => phaseEnd.abort();
+  o.signal?.addEventListener('abort', stopOnSignal, { once: true });
+  phaseEnd.signal.addEventListener('abort', () => progress.enter('draining'), { once: true });
+  const pids = processIds(o.concurrency);
+  o.onEvent?.(
+    `running ${o.workload.name} on ${o.target.name} for ${o.timeLimitS} s with ${o.concurrency} workers (seed ${o.seed})`,
+  );
+  progress.enter('running');
+  const primaries = o.target.primaries;
+  const nemesisDone = o.nemesis?.run({
+    cluster,
+    recorder: w.recorder,
+    rng: nemesisRng,
+    signal: phaseEnd.signal,
+    primaries: primaries && (() => primaries(cluster, resolved.targetOptions, resolved.topology)),
+  });
+  // A nemesis that fails ends the workload phase now; awaiting it below fails the run.
+  nemesisDone?.catch(() => phaseEnd.abort());
+  try {
+    const deadline = performance.now() + o.timeLimitS * 1000;
+    await runWorkers(w, {
+      generator,
+      pids,
+      rng: backoffRng,
+      rate: o.rate,
+      deadline,
+      signal: phaseEnd.signal,
+    });
+  } finally {
+    progress.workDone();
+    phaseEnd.abort();
+    clearTimeout(stopTimer);
+    o.signal?.removeEventListener('abort', stopOnSignal);
+  }
+  if (nemesisDone) progress.enter('healing');
+  await nemesisDone;
+  if (!o.nemesis || o.signal?.aborted) return;
+  // Healed: a quiet recovery period, then the final operations (what was lost shows here).
+  o.onEvent?.(`recovering for ${o.nemesis.recoveryS} s, then final reads`);
+  progress.enter('recovering');
+  await sleep(o.nemesis.recoveryS * 1000, o.signal);
+  progress.enter('final reads');
+  await runFinal(w, generator.final?.() ?? [], pids, o.signal);
+}
+
+/** The progress callback: the phase, elapsed time, ops/s over the workload phase, counts. */
+function progressReporter(onProgress: ((p: Progress) => void) | undefined, counts: () => Counts) {
+  const t0 = performance.now();
+  let phase: Phase = 'starting';
+  let workStart: number | undefined;
+  let workEnd: number | undefined;
+  const report = () => {
+    const now = performance.now();
+    const workS = workStart === undefined ? 0 : ((workEnd ?? now) - workStart) / 1000;
+    const c = { ...counts() };
+    const opsPerS = workS > 0 ? (c.ok + c.fail + c.info) / workS : 0;
+    onProgress?.({ elapsedS: (now - t0) / 1000, opsPerS, counts: c, phase });
+  };
+  // The timer reports whichever phase the run is in (a long recovery is not "running").
+  const timer = setInterval(report, 1000);
+  timer.unref();
+  return {
+    enter(next: Phase) {
+      if (next === 'running') workStart = performance.now();
+      if (next === 'done' || next === 'teardown') clearInterval(timer);
+      phase = next;
+      report();
+    },
+    workDone() {
+      workEnd ??= performance.now();
+    },
+    workSeconds: () =>
+      workStart === undefined ? undefined : ((workEnd ?? performance.now()) - workStart) / 1000,
+  };
 }

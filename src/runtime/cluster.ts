@@ -1,8 +1,8 @@
 /**
- * A runtime's view of a running cluster: plain data (the nodes, what faults it can do) and
- * functions (start, kill, partition, ...). The nemesis drives a cluster only through this
- * interface, and the runner only reads `nodes` from it; how the nodes run (Docker containers,
- * local processes) stays inside the runtime.
+ * A running cluster, as a runtime hands it out: plain data (the nodes, what faults it can do)
+ * and functions (start, kill, partition, ...). The fault families drive a cluster only through
+ * this interface and the runner only reads `nodes` from it; how the nodes run (Docker
+ * containers, local processes, remote hosts) stays inside the runtime.
  */
 
 /** Fault families a runtime or a target may support. */
@@ -37,8 +37,8 @@ export type ClockSpec =
   /** Back to real time. */
   | { kind: 'reset' };
 
-/** Packet faults on a node's traffic. `lossPercent` 0..100; latency needs kernel netem. */
-export interface NetemSpec {
+/** Packet faults on a node's traffic. `lossPercent` 0..100; latency needs kernel netem or a proxy. */
+export interface NetSpec {
   lossPercent?: number;
   delayMs?: number;
   jitterMs?: number;
@@ -58,9 +58,6 @@ export class UnsupportedFaultError extends Error {
 export interface Cluster {
   /** The run id every resource of this cluster is labelled with. */
   readonly runId: string;
-  /** Target name (etcd, redis, kvstore) and topology (single, replicas, sentinel, ...). */
-  readonly target: string;
-  readonly topology: string;
   readonly nodes: readonly ClusterNode[];
   /**
    * Which fault families work on this cluster (runtime ∩ target), each with the reason when
@@ -82,15 +79,15 @@ export interface Cluster {
   /** Removes every network fault (partitions and packet faults) from every node. */
   heal(): Promise<void>;
   clock(node: string, spec: ClockSpec): Promise<void>;
-  netem(node: string, spec: NetemSpec): Promise<void>;
+  net(node: string, spec: NetSpec): Promise<void>;
   /** Heals everything: network, clocks, paused nodes, killed processes. Safe to call any time. */
   healAll(): Promise<void>;
   /** The node's log so far (database stdout/stderr). */
   logs(node: string): Promise<string>;
   /** Whether a node's database answers (the target's readiness check). */
   ready(node: string): Promise<boolean>;
-  /** Removes every container and network of this cluster. Idempotent. */
-  destroy(): Promise<void>;
+  /** Stops every node and removes what the runtime created for them. Idempotent. */
+  stop(): Promise<void>;
 }
 
 /** Looks a node up by name, with a clear error. */

@@ -1,16 +1,21 @@
 /**
- * How a database is deployed, independent of the runtime that runs it: per node, the command
- * line, ports, environment and role; how to tell a node is ready; which faults make sense.
- * A runtime (Docker today) turns a deployment into running nodes and a `Cluster`.
+ * A target: how one database is deployed on any runtime and talked to. Everything about one
+ * database lives in its folder under src/targets/ (or in a user's own module, through the
+ * same interface): its options, its deployment, its clients per workload protocol, and who
+ * leads it now. A target never knows container paths or fixed ports: the runtime hands each
+ * node its slot (address, ports, data directory) and the target says what to run there.
  */
-import type { ClusterNode, FaultKind } from '../runtime/cluster.js';
+import type { z } from 'zod';
+import type { Client } from '../clients/types.js';
+import type { Cluster, ClusterNode, FaultKind } from '../runtime/cluster.js';
+import type { NodeSlot } from '../runtime/runtime.js';
 
+/** What one node runs. */
 export interface NodeSpec {
+  /** The slot's name (n1, n2, ...). */
   name: string;
-  /** Address the node will have (the runtime assigns addresses before the target plans). */
-  host: string;
   role: string;
-  /** The database process: supervised, killed and restarted by the kill/start faults. */
+  /** The database process: supervised, killed and restarted by the kill fault. */
   command: string[];
   /**
    * A companion process started once beside the database (e.g. redis-sentinel): not touched by
@@ -18,7 +23,6 @@ export interface NodeSpec {
    */
   sidecar?: string;
   env?: Record<string, string>;
-  ports: Record<string, number>;
   /** Run the database under libfaketime so the clock fault can skew it. */
   fakeClock?: boolean;
   /**
@@ -28,22 +32,12 @@ export interface NodeSpec {
   jemallocShim?: boolean;
 }
 
-export interface Mount {
-  hostPath: string;
-  containerPath: string;
-  readOnly: boolean;
-}
-
 export interface Deployment {
-  target: string;
-  topology: string;
   nodes: NodeSpec[];
-  /** Extra host directories the nodes need (e.g. faultline's own compiled code for kvstore). */
-  mounts: Mount[];
-  /** Faults this target cannot take, with the reason (the runtime may rule out more). */
-  unsupported: Partial<Record<FaultKind, string>>;
+  /** Faults this deployment cannot take, with the reason (the runtime may rule out more). */
+  unsupported?: Partial<Record<FaultKind, string>>;
   /** Facts for run.json. */
-  info: Record<string, unknown>;
+  info?: Record<string, unknown>;
   /** Whether a node answers as a ready member of the cluster. */
   ready(node: ClusterNode): Promise<boolean>;
   /** The database's version as a node reports it (for run.json). */
@@ -52,25 +46,54 @@ export interface Deployment {
   clusterReady?(nodes: readonly ClusterNode[]): Promise<boolean>;
 }
 
-export interface TargetOptions {
+/** What the run tells a target about itself besides the target's own options. */
+export interface DeployContext {
   runId: string;
   topology: string;
-  /** Node count; each target has its default and its limits. */
-  nodes?: number;
-  /**
-   * The fault families the run will inject. A target may deploy differently for them (Redis
-   * runs under libfaketime only when clock faults are asked for).
-   */
-  faults?: readonly FaultKind[];
-  /** Target-specific options (read quorum, serializable reads, ...). */
-  [option: string]: unknown;
+  /** The fault families the run will inject (a target may deploy differently for them). */
+  faults: readonly FaultKind[];
 }
 
-export interface Target {
+/** Everything a client factory gets: which worker it serves, the cluster, the target's options. */
+export interface ClientContext<O> {
+  cluster: Cluster;
+  /** Worker index, 0-based. */
+  worker: number;
+  options: O;
+  topology: string;
+  /** Per-operation timeout, milliseconds. */
+  timeoutMs: number;
+}
+
+export type ClientFactory<O = unknown, Op = never> = (ctx: ClientContext<O>) => Promise<Client<Op>>;
+
+/** Clients keyed by the workload protocol they speak (register, set, counter, causal, ...). */
+// biome-ignore lint/suspicious/noExplicitAny: each protocol has its own operation type
+export type TargetClients<O> = Readonly<Record<string, ClientFactory<O, any>>>;
+
+// biome-ignore lint/suspicious/noExplicitAny: the default admits any target's options
+export interface Target<O extends Record<string, unknown> = any> {
   name: string;
+  /** One line for --help and run.json. */
+  description: string;
+  /** The target's own options; the CLI makes a flag of each (camelCase → --kebab-case). */
+  options: z.ZodType<O>;
   topologies: readonly string[];
   defaultTopology: string;
   defaultNodes(topology: string): number;
-  /** Validates options and returns the deployment for nodes at the given addresses. */
-  plan(options: TargetOptions, hosts: readonly string[]): Deployment | Promise<Deployment>;
+  /** Checks a node count for a topology; returns the reason when it cannot be deployed. */
+  checkNodes?(topology: string, nodes: number): string | undefined;
+  /** The ports each node serves, by name, with the number it would like. */
+  ports(topology: string, options: O): Record<string, number>;
+  deploy(options: O, context: DeployContext, slots: readonly NodeSlot[]): Deployment | Promise<Deployment>;
+  clients: TargetClients<O>;
+  /** Who leads now (etcd's Raft leader, Redis's master); absent for leaderless stores. */
+  primaries?(cluster: Cluster, options: O, topology: string): Promise<string[]>;
+  /** Faults this target cannot take with these options, by name, with why (asked up front). */
+  unsupported?(options: O, context: DeployContext): Partial<Record<FaultKind, string>>;
+}
+
+/** Identity, for typing: `export default defineTarget({ ... })` in a user's module. */
+export function defineTarget<O extends Record<string, unknown>>(target: Target<O>): Target<O> {
+  return target;
 }

@@ -16,7 +16,6 @@ export interface FakeCluster extends Cluster {
 export function fakeCluster(
   n = 3,
   options: {
-    target?: string;
     unsupported?: Partial<Record<FaultKind, string>>;
     failOn?: (call: string) => boolean;
   } = {},
@@ -48,8 +47,6 @@ export function fakeCluster(
   };
   const cluster: FakeCluster = {
     runId: 'test',
-    target: options.target ?? 'fake',
-    topology: 'test',
     nodes,
     faults,
     info: {},
@@ -70,7 +67,7 @@ export function fakeCluster(
         if (spec.kind === 'reset') state.clocks.delete(node);
         else state.clocks.set(node, spec.seconds);
       }),
-    netem: (node, spec) => call(`netem ${node} ${JSON.stringify(spec)}`, () => state.loss.add(node)),
+    net: (node, spec) => call(`net ${node} ${JSON.stringify(spec)}`, () => state.loss.add(node)),
     healAll: () =>
       call('healAll', () => {
         state.grudge = {};
@@ -81,7 +78,7 @@ export function fakeCluster(
       }),
     logs: async () => '',
     ready: async () => true,
-    destroy: async () => {},
+    stop: () => call('stop', () => {}),
   };
   return cluster;
 }

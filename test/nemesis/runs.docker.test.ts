@@ -20,10 +20,11 @@ import { type NemesisPlan, type RunNemesis, runNemesisFor } from '../../src/neme
 import { nemesisIntervals } from '../../src/nemesis/record.js';
 import type { Fault, NemesisInterval, Schedule } from '../../src/nemesis/types.js';
 import { runNemesis } from '../../src/nemesis/worker.js';
-import { type RunOptions, type RunResult, run } from '../../src/runner/run.js';
+import type { RunResult } from '../../src/runner/run.js';
 import { type Cluster, UnsupportedFaultError } from '../../src/runtime/cluster.js';
 import { execIn } from '../../src/runtime/docker/cluster.js';
 import { docker, engineStatus, LABEL_RUN } from '../../src/runtime/docker/engine.js';
+import { type NamedRunOptions, namedRun } from '../named-run.js';
 import { completedOps, lostWrites, outcomesAround } from './evidence.js';
 
 const engine = await engineStatus();
@@ -31,7 +32,7 @@ if (!engine.ok) console.warn(`SKIPPING nemesis Docker runs: ${engine.reason}`);
 
 const reports = mkdtempSync(join(tmpdir(), 'faultline-nemesis-test-'));
 
-interface NemesisRunOptions extends Partial<RunOptions> {
+interface NemesisRunOptions extends Partial<NamedRunOptions> {
   target: string;
   plan: Omit<NemesisPlan, 'recoveryS'> & { recoveryS?: number };
   timeLimitS: number;
@@ -39,7 +40,7 @@ interface NemesisRunOptions extends Partial<RunOptions> {
 
 function nemesisRun(o: NemesisRunOptions): Promise<RunResult> {
   const { plan, ...rest } = o;
-  return run({
+  return namedRun({
     workload: 'register',
     concurrency: 10,
     seed: 1,
@@ -124,8 +125,11 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
         rate: 500,
         timeLimitS: 16,
         targetOptions: { serializable: true },
-        clientOptions: { serializable: true },
-        plan: { families: ['partition'], intervalS: 4, choices: { partitionKinds: ['one', 'primary'] } },
+        plan: {
+          families: ['partition'],
+          intervalS: 4,
+          choices: { partition: { kinds: ['one', 'primary'] } },
+        },
       });
       expect(await leftovers(r.runId)).toBe(0);
       attempts.push({ seed, valid: r.valid, failing: String(r.results?.linearizable?.summary ?? '') });
@@ -154,7 +158,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
     // last-write-wins orders two writes stamped in the same millisecond by different nodes
     // arbitrarily, so at 600 ops/s a same-millisecond pair on one key sometimes broke the control
     // under CI load; that is a real weakness of the store, but not the one this test is about.
-    const control = await run({
+    const control = await namedRun({
       workload: 'register',
       concurrency: 10,
       seed: 5,
@@ -207,7 +211,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
         families: ['partition'],
         intervalS: 12,
         recoveryS: 5,
-        choices: { partitionKinds: ['primary'] },
+        choices: { partition: { kinds: ['primary'] } },
       },
     });
     const { history, intervals } = await load(r);
@@ -371,7 +375,13 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
               }
             },
           };
-          const summary = await runNemesis({ cluster: ctx.cluster, recorder, schedule, signal: ctx.signal });
+          const summary = await runNemesis({
+            cluster: ctx.cluster,
+            recorder,
+            schedule,
+            signal: ctx.signal,
+            primaries: ctx.primaries,
+          });
           seen.after = await inspect(ctx.cluster);
           return summary;
         },
@@ -395,7 +405,13 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
         kind: 'halves',
         grudge: { n1: ['n2', 'n3'], n2: ['n1'], n3: ['n1'] },
       };
-      const clock: Fault = { family: 'clock', mode: 'bump', offsetS: 3600, on: { nodes: ['n2'] } };
+      const clock: Fault = {
+        family: 'clock',
+        mode: 'bump',
+        offsetS: 3600,
+        target: 'one',
+        on: { nodes: ['n2'] },
+      };
       const kill: Fault = { family: 'kill', target: 'one', on: { nodes: ['n3'] } };
       const schedule: Schedule = {
         seed: null,
@@ -414,7 +430,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       };
       const controller = new AbortController();
       const seen: Parameters<typeof interrupting>[3] = {};
-      const r = await run({
+      const r = await namedRun({
         ...base,
         signal: controller.signal,
         nemesis: interrupting(schedule, 'kill', controller, seen),
@@ -538,7 +554,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       };
       const controller = new AbortController();
       const seen: Parameters<typeof interrupting>[3] = {};
-      const r = await run({
+      const r = await namedRun({
         ...base,
         signal: controller.signal,
         nemesis: interrupting(schedule, 'pause', controller, seen),

@@ -148,7 +148,7 @@ describe('schedule', () => {
         nodes: names(3),
         hasPrimary: false,
         seed: 1,
-        choices: { killTargets: ['primaries'] },
+        choices: { kill: { targets: ['primaries'] } },
       }),
     ).toThrow(/kill: no usable target/);
   });

@@ -79,14 +79,14 @@ describe('nemesis worker', () => {
             atMs: 6,
             action: 'start',
             id: 1,
-            fault: { family: 'clock', mode: 'bump', offsetS: -30, on: { nodes: ['n3'] } },
+            fault: { family: 'clock', mode: 'bump', offsetS: -30, target: 'one', on: { nodes: ['n3'] } },
             durationMs: 5,
           },
           {
             atMs: 11,
             action: 'stop',
             id: 1,
-            fault: { family: 'clock', mode: 'bump', offsetS: -30, on: { nodes: ['n3'] } },
+            fault: { family: 'clock', mode: 'bump', offsetS: -30, target: 'one', on: { nodes: ['n3'] } },
           },
           {
             atMs: 12,

@@ -6,19 +6,17 @@
  * With Sentinel, the client asks the sentinels for the current primary and follows failovers.
  */
 import { Redis, type RedisOptions, ReplyError } from 'ioredis';
-import type { Value } from '../history/op.js';
-import type { Cluster } from '../runtime/cluster.js';
-import { SENTINEL_MASTER } from '../targets/redis.js';
+import { type RegisterOp, registerDispatch } from '../../../workloads/register.js';
 import {
   type Client,
-  type ClientFactory,
-  type ClientOp,
   type Completion,
   decodeValue,
   encodeValue,
   errorCompletion,
-  unsupportedOp,
-} from './types.js';
+} from '../../clients/types.js';
+import type { Cluster } from '../../runtime/cluster.js';
+import type { ClientFactory } from '../types.js';
+import { SENTINEL_MASTER } from './deploy.js';
 
 const CAS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 else return 0 end`;
 
@@ -40,32 +38,31 @@ export function redisOptions(timeoutMs: number): RedisOptions {
   };
 }
 
-export function redisClient(redis: Redis, nodeOf: (address: string | undefined) => string): Client {
+export function redisClient(
+  redis: Redis,
+  nodeOf: (address: string | undefined) => string,
+): Client<RegisterOp> {
   const r = redis as CasRedis;
   r.defineCommand('faultlineCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
   let node = nodeOf(r.stream?.remoteAddress);
 
-  async function run(op: ClientOp): Promise<Completion> {
-    const key = String(op.key);
-    switch (op.f) {
-      case 'read': {
-        const v = await r.get(key);
-        return { type: 'ok', value: v === null ? null : decodeValue(v) };
-      }
-      case 'write':
-        await r.set(key, encodeValue(op.value));
-        return { type: 'ok', value: op.value };
-      case 'cas': {
-        const [from, to] = op.value as [Value, Value];
-        const swapped = await r.faultlineCas(key, encodeValue(from), encodeValue(to));
-        return swapped === 1
-          ? { type: 'ok', value: op.value }
-          : { type: 'fail', value: op.value, error: 'cas-mismatch' };
-      }
-      default:
-        return unsupportedOp(op.f);
-    }
-  }
+  const run = registerDispatch(String, {
+    async read(key): Promise<Completion> {
+      const v = await r.get(key);
+      return { type: 'ok', value: v === null ? null : decodeValue(v) };
+    },
+    async write(key, value): Promise<Completion> {
+      await r.set(key, encodeValue(value));
+      return { type: 'ok', value };
+    },
+    async cas(key, op): Promise<Completion> {
+      const [from, to] = op.value;
+      const swapped = await r.faultlineCas(key, encodeValue(from), encodeValue(to));
+      return swapped === 1
+        ? { type: 'ok', value: op.value }
+        : { type: 'fail', value: op.value, error: 'cas-mismatch' };
+    },
+  });
 
   return {
     get node() {
@@ -78,7 +75,7 @@ export function redisClient(redis: Redis, nodeOf: (address: string | undefined) 
       try {
         return await run(op);
       } catch (e) {
-        return classifyRedisError(op.f, e as Error);
+        return classifyRedisError(op.f === 'read', e as Error);
       }
     },
     async close() {
@@ -87,27 +84,31 @@ export function redisClient(redis: Redis, nodeOf: (address: string | undefined) 
   };
 }
 
-export function classifyRedisError(f: string, e: Error): Completion {
+export function classifyRedisError(readOnly: boolean, e: Error): Completion {
   const msg = e.message ?? String(e);
   if (e instanceof ReplyError) {
     // The server answered with an error: the command did not run (READONLY, LOADING, OOM, ...).
-    return errorCompletion(f, true, msg.split(' ')[0]!.toLowerCase());
+    return errorCompletion(readOnly, true, msg.split(' ')[0]!.toLowerCase());
   }
   if (/Stream isn't writeable|enableOfflineQueue/i.test(msg))
-    return errorCompletion(f, true, 'not-connected');
-  if (/timed out/i.test(msg)) return errorCompletion(f, false, 'timeout');
-  if (/Connection is closed/i.test(msg)) return errorCompletion(f, false, 'connection-closed');
-  return errorCompletion(f, false, msg.replace(/\s+/g, '-').slice(0, 60));
+    return errorCompletion(readOnly, true, 'not-connected');
+  if (/timed out/i.test(msg)) return errorCompletion(readOnly, false, 'timeout');
+  if (/Connection is closed/i.test(msg)) return errorCompletion(readOnly, false, 'connection-closed');
+  return errorCompletion(readOnly, false, msg.replace(/\s+/g, '-').slice(0, 60));
 }
 
 /** A connected ioredis for a worker: the primary (single, replicas) or via the sentinels. */
-export async function connectRedis(cluster: Cluster, timeoutMs: number): Promise<Redis> {
+export async function connectRedis(
+  cluster: Pick<Cluster, 'nodes'>,
+  topology: string,
+  timeoutMs: number,
+): Promise<Redis> {
   const base = redisOptions(timeoutMs);
   let redis: Redis;
-  if (cluster.topology === 'sentinel') {
+  if (topology === 'sentinel') {
     redis = new Redis({
       ...base,
-      sentinels: cluster.nodes.map((n) => ({ host: n.host, port: n.ports.sentinel ?? 26379 })),
+      sentinels: cluster.nodes.map((n) => ({ host: n.host, port: n.ports.sentinel! })),
       name: SENTINEL_MASTER,
       role: 'master',
       sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
@@ -116,15 +117,15 @@ export async function connectRedis(cluster: Cluster, timeoutMs: number): Promise
     });
   } else {
     const primary = cluster.nodes.find((n) => n.role === 'primary') ?? cluster.nodes[0]!;
-    redis = new Redis({ ...base, host: primary.host, port: primary.ports.client ?? 6379 });
+    redis = new Redis({ ...base, host: primary.host, port: primary.ports.client! });
   }
   redis.on('error', () => {}); // errors surface per command; the connection retries by itself
   await redis.connect();
   return redis;
 }
 
-export const openRedisClient: ClientFactory = async (cluster, _worker, options) => {
-  const redis = await connectRedis(cluster, options.timeoutMs);
-  const byHost = new Map(cluster.nodes.map((n) => [n.host, n.name]));
+export const openRedisRegisterClient: ClientFactory<unknown, RegisterOp> = async (ctx) => {
+  const redis = await connectRedis(ctx.cluster, ctx.topology, ctx.timeoutMs);
+  const byHost = new Map(ctx.cluster.nodes.map((n) => [n.host, n.name]));
   return redisClient(redis, (address) => (address ? (byHost.get(address) ?? address) : ''));
 };

@@ -1,0 +1,48 @@
+/**
+ * Loading a config file (`faultline run --config faultline.config.ts`): TypeScript or
+ * JavaScript through jiti, the module's default export (or the module itself) validated by the
+ * run schema. Every problem is one `ConfigError` line naming the file and the bad field.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createJiti } from 'jiti';
+import type { z } from 'zod';
+import { type RunConfigInput, runConfigSchema } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const CONFIG_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+
+/** `file: field.path: message` for zod's first issue. */
+export function describeIssue(where: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `${where}: ${error.message}`;
+  if (issue.code === 'unrecognized_keys')
+    return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return `${where}: ${path}${issue.message}`;
+}
+
+export async function loadConfigFile(file: string): Promise<RunConfigInput> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ConfigError(`${file}: no such config file`);
+  if (!statSync(path).isFile()) throw new ConfigError(`${file}: not a regular file`);
+  if (!CONFIG_EXTENSIONS.some((ext) => path.endsWith(ext))) {
+    throw new ConfigError(`${file}: a config file ends in ${CONFIG_EXTENSIONS.join(', ')}`);
+  }
+  let mod: unknown;
+  try {
+    const jiti = createJiti(import.meta.url, { moduleCache: false });
+    mod = await jiti.import(path, { default: true });
+  } catch (e) {
+    throw new ConfigError(`${file}: could not load: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (typeof mod !== 'object' || mod === null)
+    throw new ConfigError(`${file}: the default export must be an object`);
+  const parsed = runConfigSchema.safeParse(mod);
+  if (!parsed.success) throw new ConfigError(describeIssue(file, parsed.error));
+  // The raw object: defaults are applied once, after flags are merged over it.
+  return mod as RunConfigInput;
+}

@@ -1,0 +1,78 @@
+/**
+ * etcd: a Raft cluster of 3 nodes by default (Debian's etcd-server), all members, clients
+ * spread over them. Pre-vote is on by default (a partitioned node coming back does not force
+ * an election); `preVote: false` turns it off. Reads are linearizable unless `serializable`.
+ */
+import { z } from 'zod';
+import { httpCall, probe } from '../../clients/http.js';
+import { defineTarget } from '../types.js';
+import { openEtcdRegisterClient } from './client.js';
+import { etcdLeader } from './primaries.js';
+
+const options = z
+  .object({
+    preVote: z.boolean().default(true).describe('Raft pre-vote (--no-pre-vote turns it off)'),
+    serializable: z
+      .boolean()
+      .default(false)
+      .describe("serializable reads (a member's local state) instead of linearizable"),
+    binary: z.string().default('/usr/bin/etcd').describe('path of the etcd binary on the node'),
+  })
+  .strict();
+
+export const etcdTarget = defineTarget<z.infer<typeof options>>({
+  name: 'etcd',
+  description: 'etcd (Raft), 3 members by default',
+  options,
+  topologies: ['cluster'],
+  defaultTopology: 'cluster',
+  defaultNodes: () => 3,
+  checkNodes: (_, n) => (n < 1 || n > 9 ? `etcd: 1 to 9 nodes (got ${n})` : undefined),
+  ports: () => ({ client: 2379, peer: 2380 }),
+  deploy(o, ctx, slots) {
+    const url = (host: string, port: number | undefined) => `http://${host}:${port}`;
+    const initialCluster = slots.map((s) => `${s.name}=${url(s.host, s.ports.peer)}`).join(',');
+    return {
+      nodes: slots.map((s) => ({
+        name: s.name,
+        role: 'member',
+        command: [
+          o.binary,
+          `--name=${s.name}`,
+          `--data-dir=${s.dataDir}/etcd`,
+          `--listen-client-urls=${url(s.host, s.ports.client)}`,
+          `--advertise-client-urls=${url(s.host, s.ports.client)}`,
+          `--listen-peer-urls=${url(s.host, s.ports.peer)}`,
+          `--initial-advertise-peer-urls=${url(s.host, s.ports.peer)}`,
+          `--initial-cluster=${initialCluster}`,
+          '--initial-cluster-state=new',
+          `--initial-cluster-token=faultline-${ctx.runId}`,
+          `--pre-vote=${o.preVote}`,
+          '--heartbeat-interval=100',
+          '--election-timeout=1000',
+          '--logger=zap',
+        ],
+      })),
+      info: { preVote: o.preVote, serializableReads: o.serializable },
+      version: async (node) => {
+        const r = await httpCall(
+          undefined,
+          'GET',
+          `${url(node.host, node.ports.client)}/version`,
+          undefined,
+          1000,
+        );
+        return (JSON.parse(r.body) as { etcdserver?: string }).etcdserver ?? 'unknown';
+      },
+      // /health answers true only when the member sees a leader (and the cluster has quorum).
+      ready: (node) =>
+        probe(`${url(node.host, node.ports.client)}/health`, 1000, (b) => /"health":\s*"true"/.test(b)),
+    };
+  },
+  clients: { register: openEtcdRegisterClient },
+  primaries: (cluster) => etcdLeader(cluster),
+  unsupported: () => ({
+    clock:
+      'etcd is a Go program: it reads the clock through the vDSO, which libfaketime cannot intercept, so clock skew would have no effect',
+  }),
+});
