@@ -107,8 +107,9 @@ class Pipe {
     if (t) {
       const jitter = t.jitterMs ? (Math.random() * 2 - 1) * t.jitterMs : 0;
       at = now + Math.max(0, (t.delayMs ?? 0) + jitter);
+      // The chunk leaves once the ones before it have, plus its own transmission time.
       if (t.bandwidthBytesPerS && t.bandwidthBytesPerS > 0)
-        at = Math.max(at, this.lastAt + (chunk.length * 1000) / t.bandwidthBytesPerS);
+        at = Math.max(at, this.lastAt) + (chunk.length * 1000) / t.bandwidthBytesPerS;
       if (t.stallPercent && Math.random() * 100 < t.stallPercent) at += t.stallMs ?? 200;
     }
     at = Math.max(at, this.lastAt);

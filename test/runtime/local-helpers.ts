@@ -1,0 +1,69 @@
+/** Helpers of the local runtime's tests: HTTP calls with a deadline, and leftover checks. */
+import { readdirSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
+
+export interface Call {
+  status: number | 'error' | 'timeout';
+  ms: number;
+  body?: string;
+}
+
+/** One HTTP call on a fresh connection (no pooling: each call sees the faults as they are). */
+export async function call(url: string, method = 'GET', body?: unknown, timeoutMs = 1000): Promise<Call> {
+  const t0 = performance.now();
+  try {
+    const r = await fetch(url, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: r.status, body: await r.text(), ms: performance.now() - t0 };
+  } catch (e) {
+    const timeout = (e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError';
+    return { status: timeout ? 'timeout' : 'error', ms: performance.now() - t0 };
+  }
+}
+
+/** Pids of processes whose working directory is under `dir` (local nodes run in their data dir). */
+export function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(Number(entry));
+    } catch {
+      // Gone, or not ours.
+    }
+  }
+  return out;
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Every port a local cluster's info names (proxy routes and the nodes' own). */
+export function portsOf(info: Record<string, unknown>): number[] {
+  const nodes = (info.nodes ?? []) as { ports: Record<string, number>; listens: Record<string, number> }[];
+  return nodes.flatMap((n) => [...Object.values(n.ports), ...Object.values(n.listens ?? {})]);
+}
+
+export async function expectNothingLeft(dir: string, ports: number[]): Promise<string[]> {
+  const problems: string[] = [];
+  // The kernel takes a moment to reap a killed group.
+  for (let i = 0; i < 50 && processesUnder(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const procs = processesUnder(dir);
+  if (procs.length > 0) problems.push(`processes still running under ${dir}: ${procs.join(' ')}`);
+  for (const p of ports) if (await listening(p)) problems.push(`port ${p} still accepts connections`);
+  return problems;
+}
