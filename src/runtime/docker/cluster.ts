@@ -214,19 +214,32 @@ export async function startCluster(
   };
 
   const resumeNode = async (s: NodeState) => {
-    try {
-      await bounded(
+    const { container } = s;
+    const unpause = () =>
+      bounded(
         `unpause ${s.node.name}`,
-        (abortSignal) => s.container.unpause({ abortSignal }),
+        (abortSignal) => container.unpause({ abortSignal }),
         SHORT_TIMEOUT_MS,
       );
+    try {
+      await unpause();
     } catch (e) {
-      // The engine did not unpause (it blocks behind a frozen exec, or it thinks the node is
-      // not paused after an earlier thaw): thaw the cgroup directly.
-      if (!setFrozen(s.container.id, s.pid, false)) {
+      // The engine did not unpause: it blocks behind an exec frozen mid-setup. Thaw the cgroup
+      // directly; the exec finishes and the engine answers again.
+      if (!setFrozen(container.id, s.pid, false)) {
         throw new Error(
           `could not resume ${s.node.name}: ${(e as Error).message}, and its cgroup is not writable here`,
         );
+      }
+      // The engine still counts the node paused (and refuses exec into it): freeze it again
+      // for a moment and let the engine unpause it, so its state is the node's again.
+      const info = await bounded(
+        'inspect',
+        (abortSignal) => container.inspect({ abortSignal }),
+        SHORT_TIMEOUT_MS,
+      ).catch(() => undefined);
+      if (info?.State.Paused && setFrozen(container.id, s.pid, true)) {
+        await unpause().catch(() => setFrozen(container.id, s.pid, false));
       }
     }
     s.paused = false;
