@@ -135,6 +135,12 @@ export const kvstoreTarget = defineTarget<KvOptions>({
       })),
       info: {
         ...quorums(o, slots.length),
+        mode: o.mode,
+        ...(o.clock ? { clock: o.clock } : {}),
+        ...(o.writeBack !== undefined ? { writeBack: o.writeBack } : {}),
+        ...(o.readOne !== undefined ? { readOne: o.readOne } : {}),
+        ...(o.cas ? { cas: o.cas } : {}),
+        durable: o.durable,
         readRepair: o.readRepair,
         replicationDelayMs: o.replicationDelayMs,
       },
