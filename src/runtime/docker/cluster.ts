@@ -192,7 +192,13 @@ export async function startCluster(
     s.strobeEnd = undefined;
   };
   const setClock = (s: NodeState, offset: string) => {
-    if (s.clockDir) writeClockFile(s.clockDir, offset);
+    if (!s.clockDir) return;
+    try {
+      writeClockFile(s.clockDir, offset);
+    } catch (e) {
+      // Once stopped the files are gone, and a strobe's last tick has nothing to set.
+      if (!stopped) throw e;
+    }
   };
   /** The node's current network faults, applied again in its sidecar. */
   const applyNet = async (s: NodeState, timeoutMs?: number) => {
@@ -246,11 +252,12 @@ export async function startCluster(
   };
 
   const restartUserNode = async (s: NodeState) => {
+    const since = (Date.now() / 1000).toFixed(3);
     await bounded(`start ${s.node.name}`, (abortSignal) => s.container.start({ abortSignal })).catch(
       ignore(304),
     );
-    const since = (Date.now() / 1000).toFixed(3);
     s.pid = await initPid(s.container);
+    teardown.known.set(s.container.id, s.pid);
     await attachLogs(s, place.logDir, since);
     if (s.sidecar) {
       // The node has a new network namespace: the sidecar rejoins it, the faults are set again.
@@ -340,13 +347,21 @@ export async function startCluster(
         const flip = () => {
           if (stopped) return;
           on = !on;
-          setClock(s, on ? fmt(spec.seconds) : '+0');
+          try {
+            setClock(s, on ? fmt(spec.seconds) : '+0');
+          } catch {
+            // A timer has no caller to tell; the next tick or healAll tries again.
+          }
           s.strobe = setTimeout(flip, spec.periodMs);
         };
         flip();
         s.strobeEnd = setTimeout(() => {
           stopStrobe(s);
-          setClock(s, '+0');
+          try {
+            setClock(s, '+0');
+          } catch {
+            // As above: healAll resets the clock again.
+          }
         }, spec.durationMs);
       }
     },
