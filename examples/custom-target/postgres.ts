@@ -32,11 +32,20 @@ export type PostgresOptions = z.infer<typeof options>;
 
 /**
  * initdb and postgres refuse to run as root. Where the node runs as root (the Docker runtime's
- * containers, or a harness run by root), the server runs as nobody (uid/gid 65534, setpriv from
- * util-linux) and gets its data directory first; otherwise it runs as the node's own user.
+ * containers, or a harness run by root), they run as nobody (uid/gid 65534, setpriv from
+ * util-linux) and get the data directory first; otherwise they run as the node's own user.
+ * Under libfaketime (clock faults: LD_PRELOAD set by the runtime), the privilege drop happens
+ * outside it: libfaketime shares a semaphore with child processes (FAKETIME_SHARED) that only
+ * its creator, root here, may open, so nobody's server loads libfaketime afresh.
  */
-const AS_NOBODY = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
-const AS_SERVER = `AS=''; OWN=true; if [ "$(id -u)" = 0 ]; then AS='${AS_NOBODY}'; OWN='chown 65534:65534'; fi`;
+const AS_SERVER = [
+  "AS=''; OWN=true",
+  'if [ "$(id -u)" = 0 ]; then',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
+  '  AS="env -u LD_PRELOAD -u FAKETIME_SHARED setpriv --reuid=65534 --regid=65534 --clear-groups env ${LD_PRELOAD:+LD_PRELOAD=$LD_PRELOAD}"',
+  "  OWN='chown 65534:65534'",
+  'fi',
+].join('\n');
 
 /** A word for `sh -c`, single-quoted. */
 const q = (s: string | number) => `'${String(s).replace(/'/g, `'\\''`)}'`;
