@@ -36,18 +36,6 @@ export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
   return worst;
 }
 
-/** Runs several checkers on one history; the composite verdict is the worst of theirs. */
-export function composeCheckers(checkers: Checker[]): Checker {
-  return {
-    name: 'composite',
-    async check(history, options) {
-      const results: Record<string, CheckResult> = {};
-      for (const checker of checkers) results[checker.name] = await checker.check(history, options);
-      return { valid: worstVerdict(Object.values(results).map((r) => r.valid)), results };
-    },
-  };
-}
-
 /** Jepsen's exit codes: 0 valid, 1 invalid, 2 unknown. */
 export function exitCodeFor(valid: Verdict): 0 | 1 | 2 {
   return valid === true ? 0 : valid === false ? 1 : 2;

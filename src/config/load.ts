@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createJiti } from 'jiti';
-import type { z } from 'zod';
+import { zodLine } from '../runner/preflight.js';
 import { type RunConfigInput, runConfigSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -14,16 +14,6 @@ export class ConfigError extends Error {
 }
 
 export const CONFIG_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
-
-/** `file: field.path: message` for zod's first issue. */
-export function describeIssue(where: string, error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return `${where}: ${error.message}`;
-  if (issue.code === 'unrecognized_keys')
-    return `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return `${where}: ${path}${issue.message}`;
-}
 
 export async function loadConfigFile(file: string): Promise<RunConfigInput> {
   const path = resolve(file);
@@ -42,7 +32,7 @@ export async function loadConfigFile(file: string): Promise<RunConfigInput> {
   if (typeof mod !== 'object' || mod === null)
     throw new ConfigError(`${file}: the default export must be an object`);
   const parsed = runConfigSchema.safeParse(mod);
-  if (!parsed.success) throw new ConfigError(describeIssue(file, parsed.error));
+  if (!parsed.success) throw new ConfigError(zodLine(file, parsed.error, ': '));
   // The raw object: defaults are applied once, after flags are merged over it.
   return mod as RunConfigInput;
 }

@@ -6,7 +6,7 @@ import { WORKLOADS, workloadByName } from '../../workloads/index.js';
 import { DEFAULT_NEMESIS_INTERVAL_S, runNemesisFor } from '../nemesis/plan.js';
 import { parseFamilies } from '../nemesis/schedule.js';
 import { PARTITION_KINDS } from '../nemesis/types.js';
-import { InvalidRunError, parseWith } from '../runner/preflight.js';
+import { InvalidRunError, parseWith, zodLine } from '../runner/preflight.js';
 import { randomSeed } from '../runner/rng.js';
 import type { RunOptions } from '../runner/run.js';
 import type { Workload } from '../runner/workload.js';
@@ -14,7 +14,7 @@ import { DEFAULT_RUNTIME, RUNTIMES, runtimeByName } from '../runtime/registry.js
 import type { Runtime, RuntimeFactory } from '../runtime/runtime.js';
 import { TARGETS, targetByName } from '../targets/index.js';
 import type { Target } from '../targets/types.js';
-import { ConfigError, describeIssue } from './load.js';
+import { ConfigError } from './load.js';
 import { type RunConfig, type RunConfigInput, runConfigSchema } from './schema.js';
 
 export const DEFAULT_TARGET = 'kvstore';
@@ -84,7 +84,7 @@ export function resolveConfig(
   onNemesisEvent?: (message: string) => void,
 ): RunOptions & { concurrency: number; timeLimitS: number; seed: number } {
   const parsed = runConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(describeIssue(where, parsed.error));
+  if (!parsed.success) throw new ConfigError(zodLine(where, parsed.error, ': '));
   const config = parsed.data;
   const target = resolveTarget(config.target);
   if (where === 'flags' && config.nemesis === undefined && target.name === 'kvstore' && !config.partitions)

@@ -13,19 +13,24 @@ export class InvalidRunError extends Error {
   override name = 'InvalidRunError';
 }
 
-/** One line for the first problem zod found: `what.field: message`. */
-export function schemaError(what: string, error: z.ZodError): InvalidRunError {
+/**
+ * One line for the first problem zod found, naming the field: `where.field: message` (options
+ * of a target or workload) or, with `joiner` ': ', `file: field: message` (config files).
+ */
+export function zodLine(where: string, error: z.ZodError, joiner: '.' | ': ' = '.'): string {
   const issue = error.issues[0];
-  const path = issue?.path.length ? `.${issue.path.join('.')}` : '';
-  const message = issue?.message ?? error.message;
-  if (issue?.code === 'unrecognized_keys')
-    return new InvalidRunError(`${what}: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
-  return new InvalidRunError(`${what}${path}: ${message}`);
+  if (!issue) return `${where}: ${error.message}`;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return `${where}: unknown ${joiner === '.' ? 'option' : 'field'} ${keys}`;
+  }
+  const path = issue.path.length > 0 ? `${joiner}${issue.path.join('.')}` : '';
+  return `${where}${path}: ${issue.message}`;
 }
 
 export function parseWith<T>(what: string, schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input ?? {});
-  if (!r.success) throw schemaError(what, r.error);
+  if (!r.success) throw new InvalidRunError(zodLine(what, r.error));
   return r.data;
 }
 

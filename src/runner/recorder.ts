@@ -65,7 +65,7 @@ export class Recorder {
     return op;
   }
 
-  /** A nemesis action: always `info`, process "nemesis" (what issue 6's nemesis calls). */
+  /** A nemesis action: always `info`, process "nemesis". */
   nemesis(f: string, value: Value, error?: string): Op {
     return this.record({ process: 'nemesis', type: 'info', f, value, ...(error ? { error } : {}) });
   }
