@@ -97,6 +97,11 @@ export function buildHistory(events: RawEvent[], options: BuildOptions): History
 /** For each history built from a file: the source line of each event. */
 const sourceLines = new WeakMap<History, Int32Array>();
 
+/** Records the source line of each event of a history built without `buildHistory` (fast JSONL). */
+export function setSourceLines(history: History, lines: Int32Array): void {
+  sourceLines.set(history, lines);
+}
+
 /** The line of the file an event of this history came from, when it was read from one. */
 export function sourceLine(history: History, index: number): number | undefined {
   const line = sourceLines.get(history)?.[index];
