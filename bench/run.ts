@@ -3,13 +3,13 @@
  * time and peak RSS are its own. Figures only: nothing here passes or fails on time.
  *
  *   npm run bench                 all of them
- *   npm run bench -- causal       only the named ones (linearizable, causal, cluster)
+ *   npm run bench -- causal       only the named ones (linearizable, causal, set-counter, cluster)
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['linearizable', 'causal', 'cluster', 'local'] as const;
+const BENCHES = ['linearizable', 'causal', 'cluster', 'local', 'read-path'] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !(BENCHES as readonly string[]).includes(w));

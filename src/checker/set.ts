@@ -90,6 +90,8 @@ interface KeyData {
   /** The earliest completion (position) of a read that showed the element; -1 when none did. */
   seenComp: IntList;
   lastRead: IntList;
+  /** Where the element stood in its last read's array. */
+  posInLast: IntList;
   count: IntList;
   readInv: IntList;
   readComp: IntList;
@@ -102,6 +104,7 @@ function newKeyData(): KeyData {
   const l = () => new IntList();
   return {
     ...{ values: [], addInv: l(), addAck: l(), addOutcome: l(), seenComp: l(), lastRead: l() },
+    posInLast: l(),
     ...{ count: l(), readInv: l(), readComp: l(), occ: l(), readStart: l() },
   };
 }
@@ -116,16 +119,64 @@ function idOf(d: KeyData, ids: Map<unknown, number>, e: Value): number {
   id = d.values.length;
   ids.set(k, id);
   d.values.push(e);
-  for (const list of [d.addInv, d.addAck, d.seenComp, d.lastRead]) list.push(-1);
+  d.addInv.push(-1);
+  d.addAck.push(-1);
+  d.seenComp.push(-1);
+  d.lastRead.push(-1);
+  d.posInLast.push(-1);
   d.addOutcome.push(0);
   d.count.push(0);
   return id;
+}
+
+/**
+ * A read's elements as ids. Successive reads of a set mostly list the same elements in the same
+ * order, so each element is first compared with the one after the previous match in the
+ * previous read (a merge); only a mismatch costs a map lookup, which also re-aligns the merge.
+ */
+class ReadDecoder {
+  private prev: readonly Value[] = [];
+  private prevIds = new Int32Array(16);
+  private curIds = new Int32Array(16);
+
+  constructor(
+    private readonly d: KeyData,
+    private readonly ids: Map<unknown, number>,
+  ) {}
+
+  decode(value: readonly Value[], r: number, c: number): void {
+    const d = this.d;
+    if (this.curIds.length < value.length) this.curIds = new Int32Array(value.length * 2);
+    const { prev, prevIds, curIds } = this;
+    let j = 0;
+    for (let i = 0; i < value.length; i++) {
+      const e = value[i]!;
+      let id: number;
+      if (j < prev.length && prev[j] === e) id = prevIds[j++]!;
+      else {
+        id = idOf(d, this.ids, e);
+        if (d.lastRead.data[id] === r - 1) j = d.posInLast.data[id]! + 1;
+      }
+      curIds[i] = id;
+      if (d.lastRead.data[id] === r) continue; // listed twice in one read
+      // Reads are in invocation order, not completion order: keep the earliest completion.
+      if (d.seenComp.data[id]! < 0 || c < d.seenComp.data[id]!) d.seenComp.data[id] = c;
+      d.lastRead.data[id] = r;
+      d.posInLast.data[id] = i;
+      d.count.data[id]!++;
+      d.occ.push(id);
+    }
+    this.prev = value;
+    this.prevIds = curIds;
+    this.curIds = prevIds;
+  }
 }
 
 /** One pass over a key's invocations: elements, their adds, and the reads as element-id lists. */
 function collect(ops: readonly Op[], pairing: Pairing, invokes: Int32Array, names: Required<SetOptions>) {
   const d = newKeyData();
   const ids = new Map<unknown, number>();
+  const decoder = new ReadDecoder(d, ids);
   let malformed = 0;
   for (let i = 0; i < invokes.length; i++) {
     const p = invokes[i]!;
@@ -150,15 +201,7 @@ function collect(ops: readonly Op[], pairing: Pairing, invokes: Int32Array, name
       d.readInv.push(p);
       d.readComp.push(c);
       d.readStart.push(d.occ.length);
-      for (const e of value ?? []) {
-        const id = idOf(d, ids, e);
-        if (d.lastRead.data[id] === r) continue; // listed twice in one read
-        // Reads are in invocation order, not completion order: keep the earliest completion.
-        if (d.seenComp.data[id]! < 0 || c < d.seenComp.data[id]!) d.seenComp.data[id] = c;
-        d.lastRead.data[id] = r;
-        d.count.data[id]!++;
-        d.occ.push(id);
-      }
+      decoder.decode(value ?? [], r, c);
     }
   }
   d.readStart.push(d.occ.length);
@@ -199,8 +242,38 @@ interface Accumulator {
   staleCount: number;
 }
 
+/** An element's evidence, built only for the few elements a result describes. */
+function evidenceOf(
+  ops: readonly Op[],
+  key: Key | undefined,
+  d: KeyData,
+  id: number,
+  outcome: SetOutcome,
+  known: number,
+  lastAbsent: number,
+): SetElementEvidence {
+  const at = (p: number) => (p >= 0 && p < ops.length ? ops[p]!.index : null);
+  const lastPresent = d.lastRead.data[id]!;
+  return {
+    key,
+    element: d.values[id]!,
+    outcome,
+    addIndex: at(d.addInv.data[id]!),
+    ackIndex: at(d.addAck.data[id]!),
+    knownIndex: outcome === 'unexpected' ? null : at(known),
+    lastSeenIndex:
+      outcome === 'unexpected'
+        ? at(d.seenComp.data[id]!)
+        : lastPresent >= 0
+          ? at(d.readComp.data[lastPresent]!)
+          : null,
+    lastMissedIndex: lastAbsent >= 0 ? at(d.readInv.data[lastAbsent]!) : null,
+  };
+}
+
 function judgeKey(
   ops: readonly Op[],
+  time: Float64Array,
   key: Key | undefined,
   d: KeyData,
   acc: Accumulator,
@@ -211,8 +284,7 @@ function judgeKey(
   const readInv = d.readInv.data;
   const c = acc.counts;
   c.reads += R;
-  const at = (p: number) => (p >= 0 ? ops[p]!.index : null);
-  const time = (p: number) => ops[p]!.time;
+  const room = (list: SetElementEvidence[]) => list.length < o.maxEvidence;
   for (let id = 0; id < d.values.length; id++) {
     const addInv = d.addInv.data[id]!;
     const outcome = d.addOutcome.data[id]!;
@@ -220,24 +292,17 @@ function judgeKey(
     const lastPresent = d.lastRead.data[id]!;
     if (addInv >= 0) c.attempted++;
     if (outcome === OK) c.acknowledged++;
-    const base = { key, element: d.values[id]!, addIndex: at(addInv), ackIndex: at(d.addAck.data[id]!) };
     if (addInv < 0 || outcome === FAIL) {
       if (seenComp < 0) continue; // a failed add never seen: as it should be
       c.unexpected++;
-      if (c.unexpectedElements.length < o.maxEvidence) {
-        const seen = {
-          knownIndex: null,
-          lastSeenIndex: at(seenComp),
-          lastMissedIndex: null,
-        };
-        c.unexpectedElements.push({ ...base, outcome: 'unexpected', ...seen });
-      }
+      if (room(c.unexpectedElements))
+        c.unexpectedElements.push(evidenceOf(ops, key, d, id, 'unexpected', -1, -1));
       continue;
     }
     let known = outcome === OK ? d.addAck.data[id]! : Number.POSITIVE_INFINITY;
     if (seenComp >= 0) {
       known = Math.min(known, seenComp);
-      acc.firstSeen[acc.firstSeenCount++] = nsToMs(time(seenComp) - time(addInv));
+      acc.firstSeen[acc.firstSeenCount++] = nsToMs(time[seenComp]! - time[addInv]!);
     }
     if (known === Number.POSITIVE_INFINITY) {
       c.unknown++;
@@ -248,27 +313,18 @@ function judgeKey(
     let j = R - 1;
     for (let q = start[id + 1]! - 1; j >= j0 && q >= start[id]! && reads[q] === j; q--) j--;
     const lastAbsent = j >= j0 ? j : -1;
-    if (lastPresent < 0 && lastAbsent < 0) {
-      c.neverRead++;
-      continue;
-    }
-    const evidence = (outcome: SetOutcome): SetElementEvidence => ({
-      ...base,
-      outcome,
-      knownIndex: at(known),
-      lastSeenIndex: lastPresent >= 0 ? at(d.readComp.data[lastPresent]!) : null,
-      lastMissedIndex: lastAbsent >= 0 ? at(readInv[lastAbsent]!) : null,
-    });
-    if (lastAbsent > lastPresent) {
+    if (lastPresent < 0 && lastAbsent < 0) c.neverRead++;
+    else if (lastAbsent > lastPresent) {
       c.lost++;
-      if (c.lostElements.length < o.maxEvidence) {
-        c.lostElements.push({ ...evidence('lost'), readsMissing: R - 1 - Math.max(lastPresent, j0 - 1) });
-      }
+      if (!room(c.lostElements)) continue;
+      const readsMissing = R - 1 - Math.max(lastPresent, j0 - 1);
+      c.lostElements.push({ ...evidenceOf(ops, key, d, id, 'lost', known, lastAbsent), readsMissing });
     } else if (lastAbsent >= 0) {
       c.stale++;
-      const staleMs = nsToMs(time(readInv[lastAbsent + 1]!) - time(known));
+      const staleMs = nsToMs(time[readInv[lastAbsent + 1]!]! - time[known]!);
       acc.stale[acc.staleCount++] = staleMs;
-      if (c.staleElements.length < o.maxEvidence) c.staleElements.push({ ...evidence('stale'), staleMs });
+      if (room(c.staleElements))
+        c.staleElements.push({ ...evidenceOf(ops, key, d, id, 'stale', known, lastAbsent), staleMs });
     } else c.ok++;
   }
 }
@@ -322,7 +378,7 @@ export function checkSet(history: History, options: SetOptions = {}): SetResult 
     counts.malformedReads += malformed;
     acc.firstSeen = grow(acc.firstSeen, acc.firstSeenCount + d.values.length);
     acc.stale = grow(acc.stale, acc.staleCount + d.values.length);
-    judgeKey(ops, pairing.keys[slot], d, acc, o);
+    judgeKey(ops, pairing.time, pairing.keys[slot], d, acc, o);
   });
   const latencyMs = {
     firstSeen: quantiles(acc.firstSeen, acc.firstSeenCount),

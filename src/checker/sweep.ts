@@ -18,6 +18,8 @@ export interface Pairing {
   /** For every position: its key's dense slot (0 for operations without a key). */
   keySlot: Int32Array;
   keys: (Key | undefined)[];
+  /** Every event's time, packed: later random accesses stay in a small array, not 10^6 objects. */
+  time: Float64Array;
 }
 
 export function pairEvents(ops: readonly Op[]): Pairing {
@@ -25,31 +27,48 @@ export function pairEvents(ops: readonly Op[]): Pairing {
   const completion = new Int32Array(n).fill(-1);
   const outcome = new Uint8Array(n);
   const keySlot = new Int32Array(n);
+  const time = new Float64Array(n);
   const slots = new Map<Key | undefined, number>();
   const keys: (Key | undefined)[] = [];
-  const open = new Map<number, number>();
+  // Open invocations by process id (ids are small integers, renewed after info): +1, 0 = none.
+  let open = new Int32Array(64);
+  let lastKey: Key | undefined;
+  let lastSlot = -1;
   for (let p = 0; p < n; p++) {
     const op = ops[p]!;
-    if (op.process === 'nemesis') continue;
-    let slot = slots.get(op.key);
-    if (slot === undefined) {
-      slot = keys.length;
-      slots.set(op.key, slot);
-      keys.push(op.key);
+    const process = op.process;
+    time[p] = op.time;
+    if (process === 'nemesis') continue;
+    if (lastSlot < 0 || op.key !== lastKey) {
+      let slot = slots.get(op.key);
+      if (slot === undefined) {
+        slot = keys.length;
+        slots.set(op.key, slot);
+        keys.push(op.key);
+      }
+      lastKey = op.key;
+      lastSlot = slot;
     }
-    keySlot[p] = slot;
+    keySlot[p] = lastSlot;
+    if (process >= open.length) open = grown(open, process + 1);
     if (op.type === 'invoke') {
-      open.set(op.process, p);
+      open[process] = p + 1;
       outcome[p] = INFO;
       continue;
     }
-    const inv = open.get(op.process);
-    if (inv === undefined) continue; // a completion without invocation: the reader rejects these
-    open.delete(op.process);
+    const inv = open[process]! - 1;
+    if (inv < 0) continue; // a completion without invocation: the reader rejects these
+    open[process] = 0;
     completion[inv] = p;
     outcome[inv] = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO;
   }
-  return { completion, outcome, keySlot, keys };
+  return { completion, outcome, keySlot, keys, time };
+}
+
+function grown(a: Int32Array, need: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 export interface Quantiles {
@@ -70,14 +89,13 @@ export function quantiles(samples: Float64Array, count: number): Quantiles | nul
 
 /** Growable Int32 storage, for lists whose length is known only at the end. */
 export class IntList {
-  data = new Int32Array(1024);
+  data: Int32Array;
+  constructor(capacity = 16) {
+    this.data = new Int32Array(capacity);
+  }
   length = 0;
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
+    if (this.length === this.data.length) this.data = grown(this.data, this.length + 1);
     this.data[this.length++] = v;
   }
 }
