@@ -41,6 +41,7 @@ export async function upDown(target: Target, rounds: number): Promise<{ upMs: nu
 
 /** Requests per second of `workers` keep-alive loops against host:port for ms. */
 export async function hammer(
+  host: string,
   port: number,
   path: string,
   method: string,
@@ -55,7 +56,7 @@ export async function hammer(
   const one = () =>
     new Promise<void>((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port, path, method, agent, headers: { 'content-type': 'application/json' } },
+        { host, port, path, method, agent, headers: { 'content-type': 'application/json' } },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -113,7 +114,12 @@ export async function proxyVsDirectTrivial(workers = 10, ms = 6000) {
   const proxy = new FaultProxy();
   const route = await proxy.addRoute({ from: CLIENT, to: 'n1', targetHost: '127.0.0.1', targetPort: port });
   try {
-    return await alternate((p, t) => hammer(p, '/', 'GET', undefined, workers, t), port, route.port, ms);
+    return await alternate(
+      (p, t) => hammer('127.0.0.1', p, '/', 'GET', undefined, workers, t),
+      port,
+      route.port,
+      ms,
+    );
   } finally {
     await proxy.close();
     child.kill('SIGKILL');
@@ -123,11 +129,12 @@ export async function proxyVsDirectTrivial(workers = 10, ms = 6000) {
 export async function proxyVsDirectKvstore(workers = 10, ms = 6000) {
   const cluster: Cluster = await launch(createLocalRuntime(), kvstoreTarget);
   try {
-    const nodes = (cluster.info as { nodes: { ports: { client: number }; listens: { client: number } }[] })
-      .nodes;
+    const nodes = (
+      cluster.info as { nodes: { host: string; ports: { client: number }; listens: { client: number } }[] }
+    ).nodes;
     const body = JSON.stringify({ value: 1 });
     return await alternate(
-      (p, t) => hammer(p, '/kv/a', 'PUT', body, workers, t),
+      (p, t) => hammer(nodes[0]!.host, p, '/kv/a', 'PUT', body, workers, t),
       nodes[0]!.listens.client,
       nodes[0]!.ports.client,
       ms,

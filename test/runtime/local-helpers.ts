@@ -40,10 +40,10 @@ export function processesUnder(dir: string): number[] {
   return out;
 }
 
-/** Whether something accepts connections on 127.0.0.1:port. */
-export function listening(port: number): Promise<boolean> {
+/** Whether something accepts connections on host:port. */
+export function listening({ host, port }: Endpoint): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect({ host, port });
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -52,18 +52,30 @@ export function listening(port: number): Promise<boolean> {
   });
 }
 
-/** Every port a local cluster's info names (proxy routes and the nodes' own). */
-export function portsOf(info: Record<string, unknown>): number[] {
-  const nodes = (info.nodes ?? []) as { ports: Record<string, number>; listens: Record<string, number> }[];
-  return nodes.flatMap((n) => [...Object.values(n.ports), ...Object.values(n.listens ?? {})]);
+export interface Endpoint {
+  host: string;
+  port: number;
 }
 
-export async function expectNothingLeft(dir: string, ports: number[]): Promise<string[]> {
+/** Every address a local cluster's info names (proxy routes and the nodes' own, on the node's host). */
+export function portsOf(info: Record<string, unknown>): Endpoint[] {
+  const nodes = (info.nodes ?? []) as {
+    host: string;
+    ports: Record<string, number>;
+    listens: Record<string, number>;
+  }[];
+  return nodes.flatMap((n) =>
+    [...Object.values(n.ports), ...Object.values(n.listens ?? {})].map((port) => ({ host: n.host, port })),
+  );
+}
+
+export async function expectNothingLeft(dir: string, ports: Endpoint[]): Promise<string[]> {
   const problems: string[] = [];
   // The kernel takes a moment to reap a killed group.
   for (let i = 0; i < 50 && processesUnder(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
   const procs = processesUnder(dir);
   if (procs.length > 0) problems.push(`processes still running under ${dir}: ${procs.join(' ')}`);
-  for (const p of ports) if (await listening(p)) problems.push(`port ${p} still accepts connections`);
+  for (const p of ports)
+    if (await listening(p)) problems.push(`${p.host}:${p.port} still accepts connections`);
   return problems;
 }

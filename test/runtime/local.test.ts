@@ -219,14 +219,22 @@ describe('local runtime, kvstore', () => {
       await cluster.clock('n2', { kind: 'offset', seconds: -3600 });
       // A write through n2 is stamped an hour back: the earlier write through n1 wins (LWW).
       expect(
-        (await call(`http://127.0.0.1:${cluster.nodes[0]!.ports.client}/kv/c`, 'PUT', { value: 1 })).status,
+        (
+          await call(`http://${cluster.nodes[0]!.host}:${cluster.nodes[0]!.ports.client}/kv/c`, 'PUT', {
+            value: 1,
+          })
+        ).status,
       ).toBe(200);
       expect(
-        (await call(`http://127.0.0.1:${cluster.nodes[1]!.ports.client}/kv/c`, 'PUT', { value: 2 })).status,
+        (
+          await call(`http://${cluster.nodes[1]!.host}:${cluster.nodes[1]!.ports.client}/kv/c`, 'PUT', {
+            value: 2,
+          })
+        ).status,
       ).toBe(200);
-      expect((await call(`http://127.0.0.1:${cluster.nodes[2]!.ports.client}/kv/c`)).body).toBe(
-        '{"value":1}',
-      );
+      expect(
+        (await call(`http://${cluster.nodes[2]!.host}:${cluster.nodes[2]!.ports.client}/kv/c`)).body,
+      ).toBe('{"value":1}');
       await cluster.clock('n2', { kind: 'reset' });
     } finally {
       await cluster.stop();

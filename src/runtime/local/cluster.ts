@@ -95,8 +95,15 @@ export async function probeLocal(): Promise<RuntimeProbe> {
   };
 }
 
+/**
+ * Each node's loopback address: its own 127.0.0.x on Linux (the whole 127/8 is local there), so
+ * addresses name nodes as on a network (Sentinel's answers, logs); 127.0.0.1 elsewhere.
+ */
+export const nodeHost = (i: number): string =>
+  process.platform === 'linux' && i < 240 ? `127.0.0.${11 + i}` : '127.0.0.1';
+
 /** Loopback ports outside the usual ephemeral range, free now (held until all are picked). */
-async function pickPorts(count: number): Promise<number[]> {
+async function pickPorts(count: number, host: string): Promise<number[]> {
   const held: net.Server[] = [];
   const ports: number[] = [];
   try {
@@ -107,7 +114,7 @@ async function pickPorts(count: number): Promise<number[]> {
       const server = net.createServer();
       const ok = await new Promise<boolean>((resolve) => {
         server.once('error', () => resolve(false));
-        server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(true));
+        server.listen({ host, port, exclusive: true }, () => resolve(true));
       });
       if (!ok) continue;
       held.push(server);
@@ -164,9 +171,8 @@ export async function allocateLocal(
   };
   live.add(holder);
   try {
-    const real = await pickPorts(names.length * portNames.length);
-    const realPorts = (i: number) =>
-      Object.fromEntries(portNames.map((p, k) => [p, real[i * portNames.length + k]!]));
+    const real = await Promise.all(names.map((_, i) => pickPorts(portNames.length, nodeHost(i))));
+    const realPorts = (i: number) => Object.fromEntries(portNames.map((p, k) => [p, real[i]![k]!]));
     const clientRoutes = new Map<string, Record<string, Route>>();
     const peerRoutes = new Map<string, Route>();
     const used = new Set<Route>();
@@ -176,18 +182,11 @@ export async function allocateLocal(
         const ports = realPorts(i);
         const mine: Record<string, Route> = {};
         for (const p of portNames) {
-          mine[p] = await proxy.addRoute({
-            from: CLIENT,
-            to,
-            targetHost: '127.0.0.1',
-            targetPort: ports[p]!,
-          });
+          const at = { host: nodeHost(i), targetHost: nodeHost(i), targetPort: ports[p]! };
+          mine[p] = await proxy.addRoute({ from: CLIENT, to, ...at });
           for (const from of names) {
             if (from === to) continue;
-            peerRoutes.set(
-              key(from, to, p),
-              await proxy.addRoute({ from, to, targetHost: '127.0.0.1', targetPort: ports[p]! }),
-            );
+            peerRoutes.set(key(from, to, p), await proxy.addRoute({ from, to, ...at }));
           }
         }
         clientRoutes.set(to, mine);
@@ -196,7 +195,7 @@ export async function allocateLocal(
     mkdirSync(req.logDir, { recursive: true });
     const slots: NodeSlot[] = names.map((name, i) => ({
       name,
-      host: '127.0.0.1',
+      host: nodeHost(i),
       ports: realPorts(i),
       dataDir: join(req.logDir, name),
       share: (hostPath: string) => hostPath,
@@ -209,7 +208,7 @@ export async function allocateLocal(
     }));
     return {
       slots,
-      info: { runtime: 'local', host: '127.0.0.1', blackhole: settings.blackhole },
+      info: { runtime: 'local', hosts: names.map((_, i) => nodeHost(i)), blackhole: settings.blackhole },
       async start(deployment) {
         // Routes no target asked for are closed; whether every pair is routed decides partitions.
         const routed = names.every((a) =>
@@ -255,7 +254,7 @@ async function startLocal(
       slot,
       node: {
         name: spec.name,
-        host: '127.0.0.1',
+        host: slot.host,
         ports: Object.fromEntries(Object.entries(routes).map(([p, r]) => [p, r.port])),
         role: spec.role,
       },
