@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['linearizable', 'causal', 'cluster', 'local', 'read-path'] as const;
+const BENCHES = ['linearizable', 'causal', 'set-counter', 'cluster', 'local', 'read-path'] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !(BENCHES as readonly string[]).includes(w));
