@@ -9,7 +9,7 @@ import { cleanDocker, listFaultlineResources } from '../src/runtime/docker/clean
 import { engineStatus } from '../src/runtime/docker/engine.js';
 import { dockerRuntime } from '../src/runtime/docker/index.js';
 import { redisCall } from '../src/targets/redis/call.js';
-import { created, eventually, leftovers, up } from './runtime/docker-helpers.js';
+import { created, eventually, leftovers, nodeInternals, up } from './runtime/docker-helpers.js';
 
 const engine = await engineStatus();
 if (!engine.ok) console.warn(`SKIPPING Docker target tests: ${engine.reason}`);
@@ -141,7 +141,22 @@ describe.skipIf(!engine.ok)('targets in Docker', () => {
     // The later write, acknowledged, is lost: n1 stamped its write an hour in the future.
     expect(await c2.invoke({ f: 'read', key: 'lww', value: null })).toEqual({ type: 'ok', value: 1 });
 
+    // From inside: n1's clock an hour ahead; a partition's rules; a killed database; a pause.
+    await cluster.partition({ n3: ['n1', 'n2'] });
+    await cluster.kill('n2');
+    let inside = await nodeInternals(cluster.runId);
+    expect(inside.n1).toMatchObject({ dropRules: 0, paused: false, dbRunning: true });
+    expect(inside.n1!.clockSkewS).toBeGreaterThan(3590);
+    expect(inside.n2).toMatchObject({ dbRunning: false });
+    expect(inside.n3).toMatchObject({ dropRules: 2, dbRunning: true });
+    await cluster.pause('n3');
+    expect((await nodeInternals(cluster.runId)).n3).toMatchObject({ paused: true, dropRules: 2 });
+
     await cluster.healAll();
+    inside = await nodeInternals(cluster.runId);
+    for (const n of ['n1', 'n2', 'n3'])
+      expect(inside[n]).toMatchObject({ dropRules: 0, paused: false, dbRunning: true });
+    expect(Math.abs(inside.n1!.clockSkewS)).toBeLessThan(5);
     expect(Math.abs((await nodeTime(n1!.host)) - Date.now())).toBeLessThan(5_000);
     await c1.close();
     await c2.close();

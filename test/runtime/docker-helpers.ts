@@ -93,3 +93,60 @@ export function buildBareRedisImage(image: string): void {
   );
   if (build.status !== 0) throw new Error(`building ${image} failed: ${build.stderr}`);
 }
+
+/** One node as seen from inside: its packet filter, freezer, clock and database process. */
+export interface NodeInternals {
+  /** DROP rules in the node's INPUT chain (read in its network-fault sidecar); -1 without one. */
+  dropRules: number;
+  paused: boolean;
+  /** The node's clock as its database sees it (libfaketime), minus real time; NaN when paused. */
+  clockSkewS: number;
+  /** Whether the database process runs (faultline-base nodes; false when paused). */
+  dbRunning: boolean;
+}
+
+/** Every node of a run, from inside (for tests that check what a fault or a heal left). */
+export async function nodeInternals(runId: string): Promise<Record<string, NodeInternals>> {
+  const { execIn } = await import('../../src/runtime/docker/exec.js');
+  const containers = await docker().listContainers({
+    all: true,
+    filters: { label: [`${LABEL_RUN}=${runId}`] },
+  });
+  const out: Record<string, NodeInternals> = {};
+  for (const c of containers.filter((x) => x.Labels['faultline.role'] === 'node')) {
+    const node = c.Labels['faultline.node']!;
+    const container = docker().getContainer(c.Id);
+    const state = (await container.inspect()).State;
+    const sidecar = containers.find(
+      (x) => x.Labels['faultline.role'] === 'net' && x.Labels['faultline.node'] === node,
+    );
+    let dropRules = -1;
+    if (sidecar?.State === 'running') {
+      const r = await execIn(docker().getContainer(sidecar.Id), [
+        '/bin/sh',
+        '-c',
+        '/usr/sbin/iptables-nft -S INPUT | grep -c DROP; true',
+      ]);
+      dropRules = Number(r.output.trim());
+    }
+    let clockSkewS = Number.NaN;
+    let dbRunning = false;
+    if (!state.Paused && state.Running) {
+      const r = await execIn(container, [
+        '/bin/sh',
+        '-c',
+        [
+          // The clock the database sees: libfaketime reading the node's offset file.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+          'LD_PRELOAD=${FAULTLINE_PRELOAD:-} FAKETIME_TIMESTAMP_FILE=${FAULTLINE_FAKETIME_FILE:-/run/faultline/faketime} FAKETIME_NO_CACHE=1 date +%s',
+          '[ -e /run/faultline/db.pid ] && kill -0 "$(cat /run/faultline/db.pid)" && echo running || echo down',
+        ].join('; '),
+      ]);
+      const [clock, db] = r.output.trim().split('\n');
+      clockSkewS = Number(clock) - Math.floor(Date.now() / 1000);
+      dbRunning = db === 'running';
+    }
+    out[node] = { dropRules, paused: state.Paused, clockSkewS, dbRunning };
+  }
+  return out;
+}

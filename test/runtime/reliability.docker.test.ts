@@ -36,7 +36,9 @@ async function nodeContainer(cluster: Cluster, node: string) {
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  new Promise((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
+  );
 
 /**
  * Pauses `node` just as a `docker exec` into it is being set up, until the engine stops
