@@ -19,6 +19,22 @@ afterAll(async () => {
 });
 
 describe.skipIf(!engine.ok)('targets in Docker', () => {
+  it("the runtime's probe: the engine answers, each fault with its reason when not", async () => {
+    const probed = await dockerRuntime.create({}).probe();
+    expect(probed.available).toEqual({ supported: true });
+    expect(probed.info).toMatchObject({
+      runtime: 'docker',
+      engine: expect.any(String),
+      image: 'faultline-base:1',
+    });
+    for (const f of ['kill', 'pause', 'partition', 'loss', 'clock'] as const) {
+      expect(probed.faults[f]).toEqual({ supported: true });
+    }
+    // netem depends on the kernel: either it works or the probe says why not.
+    const latency = probed.faults.latency;
+    if (!latency.supported) expect(latency.reason).toMatch(/netem/);
+  });
+
   const cases: [string, string][] = [
     ['etcd', 'cluster'],
     ['redis', 'single'],

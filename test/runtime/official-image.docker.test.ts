@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, engineStatus } from '../../src/runtime/docker/engine.js';
-import { fakeClockOnImage } from '../../src/runtime/docker/libc.js';
+import { fakeClockOnImage, imageHasPaths } from '../../src/runtime/docker/libc.js';
 import { redisCall } from '../../src/targets/redis/call.js';
 import { buildBareRedisImage, created, eventually, leftovers, up } from './docker-helpers.js';
 
@@ -65,6 +65,10 @@ describe.skipIf(!engine.ok)("a user's image", () => {
     );
     expect(ls.stdout).toMatch(/redis-server/);
     expect(ls.stdout).not.toMatch(/iptables|bin\/sh\b|sbin\/tc\b/);
+    // The target's default path is Debian's; the image has its own (found by name on its PATH).
+    expect(await imageHasPaths(REDIS, ['/usr/bin/redis-server', '/usr/local/bin/redis-server'])).toEqual(
+      new Set(['/usr/local/bin/redis-server']),
+    );
   });
 
   it('redis replicas on it take partition, loss, kill (data kept) and pause; clock refused by name', async () => {

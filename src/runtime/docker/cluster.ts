@@ -43,7 +43,7 @@ import {
   qdiscRule,
   writeClockFile,
 } from './faults.js';
-import { fakeClockOnImage } from './libc.js';
+import { fakeClockOnImage, imageHasPaths } from './libc.js';
 import { CONTROL_DIR, KILL_SCRIPT, RUNNING_SCRIPT, START_SCRIPT, supervisedCommand } from './supervisor.js';
 import { removeLabelled } from './teardown.js';
 
@@ -166,6 +166,13 @@ export async function startCluster(
   }
 
   const faults = await faultTable(place, deployment);
+  // A user's image has its own layout: a program path the image lacks (a target's default,
+  // e.g. Debian's /usr/bin/redis-server) is looked up by name on the image's PATH instead.
+  const present = supervised
+    ? new Set<string>()
+    : await imageHasPaths(image, [...new Set(deployment.nodes.map((n) => n.command[0]!))]);
+  const userCommand = (command: readonly string[]) =>
+    present.has(command[0]!) ? [...command] : [command[0]!.split('/').pop()!, ...command.slice(1)];
   const networkFaults = faults.partition.supported || faults.loss.supported || faults.latency.supported;
   const states = new Map<string, NodeState>();
   let stopped = false;
@@ -449,10 +456,7 @@ export async function startCluster(
           name: `${place.network}-${spec.name}`,
           Hostname: spec.name,
           Image: image,
-          // A user's image has its own layout: its entrypoint finds the program on its PATH.
-          Cmd: supervised
-            ? supervisedCommand(spec.command)
-            : [spec.command[0]!.split('/').pop()!, ...spec.command.slice(1)],
+          Cmd: supervised ? supervisedCommand(spec.command) : userCommand(spec.command),
           Env: env,
           Labels: labels,
           WorkingDir: '/data',

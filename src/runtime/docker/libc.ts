@@ -2,6 +2,7 @@
  * Which C library an image carries, read from the image's files without running it: whether
  * the host's libfaketime (built against the host's glibc) can be preloaded into its programs.
  */
+import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { bounded, docker, LABEL_APP, NAME_PREFIX, statusOf } from './engine.js';
 import { LABEL_OWNER, OWNER_ID } from './watchdog.js';
@@ -104,10 +105,11 @@ export function imageLibc(image: string): Promise<ImageLibc> {
   return p;
 }
 
-async function detect(image: string): Promise<ImageLibc> {
+/** Runs `fn` on a created, never started container of the image (to read its files), then removes it. */
+async function withImageFiles<T>(image: string, fn: (container: Docker.Container) => Promise<T>): Promise<T> {
   const container = await bounded('create a container to read the image', (abortSignal) =>
     docker().createContainer({
-      name: `${NAME_PREFIX}libc-${Math.random().toString(36).slice(2, 10)}`,
+      name: `${NAME_PREFIX}read-${Math.random().toString(36).slice(2, 10)}`,
       Image: image,
       Cmd: ['faultline-never-started'],
       Labels: { [LABEL_APP]: '1', [LABEL_OWNER]: OWNER_ID },
@@ -115,6 +117,34 @@ async function detect(image: string): Promise<ImageLibc> {
     }),
   );
   try {
+    return await fn(container);
+  } finally {
+    await bounded('remove', (abortSignal) => container.remove({ force: true, abortSignal })).catch(() => {});
+  }
+}
+
+/** Which of these absolute paths exist in the image (links count, followed or not). */
+export function imageHasPaths(image: string, paths: readonly string[]): Promise<Set<string>> {
+  return withImageFiles(image, async (container) => {
+    const found = new Set<string>();
+    for (const path of paths) {
+      const ok = await bounded(`stat ${path}`, (abortSignal) =>
+        container.infoArchive({ path, abortSignal }),
+      ).then(
+        () => true,
+        (e) => {
+          if (statusOf(e) === 404) return false;
+          throw e;
+        },
+      );
+      if (ok) found.add(path);
+    }
+    return found;
+  });
+}
+
+function detect(image: string): Promise<ImageLibc> {
+  return withImageFiles(image, async (container): Promise<ImageLibc> => {
     for (const path of MUSL_PATHS) if (await readEntry(container, path)) return { kind: 'musl', path };
     for (const path of GLIBC_PATHS) {
       const entry = await readEntry(container, path);
@@ -132,9 +162,7 @@ async function detect(image: string): Promise<ImageLibc> {
       if (version) return { kind: 'glibc', version, path };
     }
     return { kind: 'none' };
-  } finally {
-    await bounded('remove', (abortSignal) => container.remove({ force: true, abortSignal })).catch(() => {});
-  }
+  });
 }
 
 /**
