@@ -11,7 +11,7 @@ import {
   worstVerdict,
 } from '../checker/types.js';
 import { sourceLine } from '../history/build.js';
-import { InputError, OpError } from '../history/errors.js';
+import { InputError, OpError, terminalText } from '../history/errors.js';
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
@@ -58,9 +58,10 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
   const ms = performance.now() - started;
   if (!flags.json) {
     const summary = typeof result.summary === 'string' ? result.summary : undefined;
+    // File names and values quoted in the summary come from outside: no raw control characters.
     process.stdout.write(
-      `${file}: ${history.ops.length} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
-        (summary ? `  ${summary.replaceAll('\n', '\n  ')}\n` : ''),
+      `${terminalText(file).replaceAll('\n', '\\n')}: ${history.ops.length} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
+        (summary ? `  ${terminalText(summary).replaceAll('\n', '\n  ')}\n` : ''),
     );
   }
   if (flags.report) {

@@ -53,6 +53,17 @@ export function printable(text: string, max: number, alsoCut = 0): string {
   return rest > 0 ? `${out}… (${rest} more characters)` : out;
 }
 
+/**
+ * Multi-line text for a terminal (a checker's summary quoting values from the history): every
+ * line kept and in full, but control characters other than the newlines escaped.
+ */
+export function terminalText(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => printable(line, Number.POSITIVE_INFINITY))
+    .join('\n');
+}
+
 /** An arbitrary message as one printable line: runs of newlines become a space first. */
 export function oneLine(text: string, max = MAX_FILE_CHARS + MAX_REASON_CHARS + 20): string {
   // Bounded before the regex so a huge message costs nothing; `printable` cuts again.

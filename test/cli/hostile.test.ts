@@ -81,6 +81,18 @@ describe('hostile input through the CLI', () => {
     expect(r.stderr).toContain('\\x1b]0;owned\\x07read');
   });
 
+  it('escapes control characters in the summary of a valid file too', async () => {
+    const path = file(
+      'ok\u001b[2J\nname.jsonl',
+      '{"index":0,"time":0,"process":0,"type":"invoke","f":"re\\u001bad","value":null}\n' +
+        '{"index":1,"time":1,"process":0,"type":"ok","f":"re\\u001bad","value":null}\n',
+    );
+    const r = await faultline('check', path, '--checker', 'stats');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(UNSAFE);
+    expect(r.stdout).toContain('ok\\x1b[2J\\nname.jsonl: 2 events');
+  });
+
   it('refuses 100k chained #_ discards (no stack overflow)', async () => {
     expectOneLine(
       await faultline('check', file('discards.edn', `${'#_'.repeat(100_000)} nil`)),
