@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseHistory } from '../../src/history/read.js';
+import { renderReport } from '../../src/report/page.js';
 import { ServeError, serveReports } from '../../src/report/serve.js';
 
 const root = mkdtempSync(join(tmpdir(), 'faultline-serve-'));
@@ -239,5 +241,78 @@ describe('faultline serve', () => {
 
   it('refuses a folder that does not exist', async () => {
     await expect(serveReports(join(root, 'nope'), 0)).rejects.toThrow('no such folder');
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const missing = existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is not installed (bash scripts/setup-browser.sh)`;
+if (missing) process.stderr.write(`serve browser test skipped: ${missing}\n`);
+
+describe.skipIf(missing !== undefined)('faultline serve in Chromium', () => {
+  type Browser = import('playwright-core').Browser;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a real report page runs its timeline under the policy, with no violation reported', async () => {
+    const lines = [];
+    for (let i = 0; i < 20; i++) {
+      lines.push(
+        `{"index":${2 * i},"time":${2 * i},"process":${i % 3},"type":"invoke","f":"write","key":"x","value":${i}}`,
+      );
+      lines.push(
+        `{"index":${2 * i + 1},"time":${2 * i + 1},"process":${i % 3},"type":"ok","f":"write","key":"x","value":${i}}`,
+      );
+    }
+    const history = parseHistory(lines.join('\n'), 'h.jsonl');
+    put('run2/history.jsonl', `${lines.join('\n')}\n`);
+    put('run2/index.html', renderReport({ title: 'served', valid: true, history, results: {} }));
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${port}/run2/index.html`);
+    await page.waitForFunction(
+      () => (window as never as { faultlineTimeline?: { ready: boolean } }).faultlineTimeline?.ready,
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('blocks script the page did not carry: event-handler attributes and javascript: links', async () => {
+    put(
+      'run3/index.html',
+      '<!doctype html><html><body><img src="x" onerror="document.title=\'pwned\'"><a id="l" href="javascript:document.title=\'pwned\'">l</a></body></html>',
+    );
+    const page = await browser!.newPage();
+    await page.goto(`http://127.0.0.1:${port}/run3/index.html`);
+    await page.click('#l').catch(() => undefined);
+    await page.waitForTimeout(300);
+    expect(await page.title()).not.toBe('pwned');
+    await page.close();
+  });
+
+  it('the runs list links a run named javascript:… to its folder on this server', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const href = await page
+      .locator('a', { hasText: 'javascript:alert(1)' })
+      .evaluate((a) => (a as HTMLAnchorElement).href);
+    expect(href).toBe(`http://127.0.0.1:${port}/javascript%3Aalert(1)/index.html`);
+    await page.close();
   });
 });
