@@ -25,7 +25,14 @@ export { type Phase, type Progress, type RunOptions, type RunResult, run } from 
 export { defineWorkload, type Generator, type Workload } from './runner/workload.js';
 export type { Cluster, ClusterNode, FaultKind, Grudge } from './runtime/cluster.js';
 export { RUNTIMES } from './runtime/registry.js';
-export type { NodeSlot, Placement, Runtime, RuntimeFactory, RuntimeProbe } from './runtime/runtime.js';
+export {
+  type NodeSlot,
+  type Placement,
+  peerAddress,
+  type Runtime,
+  type RuntimeFactory,
+  type RuntimeProbe,
+} from './runtime/runtime.js';
 export { TARGETS } from './targets/index.js';
 export {
   type ClientContext,

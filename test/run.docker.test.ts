@@ -148,6 +148,8 @@ describe.skipIf(!engine.ok)('faultline run against real targets', () => {
         script,
         '--',
         'run',
+        '--runtime',
+        'docker',
         '--target',
         'redis',
         '--time-limit',

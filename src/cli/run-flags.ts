@@ -95,6 +95,9 @@ export function registerRunFlags(command: Command, sources: readonly FlagSource[
   const taken = new Set(generic.map((o) => o.attributeName()));
   const { options, flags } = generateFlags(sources, taken);
   for (const option of options) command.addOption(option);
+  // Flags of a config's own target are known only once the file is read (cli/run.ts parses
+  // what is left then, and refuses anything still unknown).
+  command.allowUnknownOption().allowExcessArguments();
   command.addHelpText(
     'after',
     '\nTarget, workload and runtime flags above are named "owner: what"; each applies to its owner only.\n' +

@@ -6,10 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { WORKLOADS } from '../../workloads/index.js';
 import { exitCodeFor } from '../checker/types.js';
-import { collectFlags, type FlagSource, type generateFlags } from '../config/flags.js';
+import { collectFlags, type FlagSource, generateFlags } from '../config/flags.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import {
   DEFAULT_TARGET,
@@ -39,6 +39,36 @@ export const flagSources = (): FlagSource[] => [
 const nameOf = (ref: unknown, dflt: string) =>
   typeof ref === 'string' ? ref : ((ref as { name?: string } | undefined)?.name ?? dflt);
 
+/**
+ * Flags of a config's own target, workload or runtime (objects no registry knows, so their
+ * flags could not be made before the file was read): parsed from what commander left over.
+ * Anything still unknown is an error, as commander would say it.
+ */
+function ownObjectFlags(rest: readonly string[], config: Record<string, unknown>) {
+  const sources: FlagSource[] = [];
+  const kinds = [
+    ['target', config.target, TARGETS],
+    ['workload', config.workload, WORKLOADS],
+    ['runtime', config.runtime, RUNTIMES],
+  ] as const;
+  for (const [kind, ref, known] of kinds) {
+    const own = ref as { name?: string; options?: FlagSource['schema'] } | undefined;
+    if (typeof ref === 'object' && own?.name && own.options && !Object.hasOwn(known, own.name))
+      sources.push({ kind, name: own.name, schema: own.options });
+  }
+  const sub = new Command('run').exitOverride().configureOutput({ writeErr: () => {} });
+  const { options, flags } = generateFlags(sources, new Set());
+  for (const option of options) sub.addOption(option);
+  try {
+    sub.parse([...rest], { from: 'user' });
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^error: /, ''));
+  }
+  if (sub.args.length > 0) throw new InvalidArgumentError(`unexpected argument '${sub.args[0]}'`);
+  const given = (key: string) => (sub.getOptionValueSource(key) === 'cli' ? sub.opts()[key] : undefined);
+  return collectFlags(flags, given, sources);
+}
+
 /** Flags merged over the config file (field by field), as one config. */
 async function mergedConfig(cmd: Command, generated: ReturnType<typeof generateFlags>['flags']) {
   const flags = cmd.opts<Record<string, unknown>>();
@@ -52,9 +82,10 @@ async function mergedConfig(cmd: Command, generated: ReturnType<typeof generateF
     { kind: 'runtime' as const, name: nameOf(config.runtime, DEFAULT_RUNTIME) },
   ];
   const byKind = collectFlags(generated, fromCli, chosen);
-  config.targetOptions = { ...file.targetOptions, ...byKind.target };
-  config.workloadOptions = { ...file.workloadOptions, ...byKind.workload };
-  config.runtimeOptions = { ...file.runtimeOptions, ...byKind.runtime };
+  const own = ownObjectFlags(cmd.args, config);
+  config.targetOptions = { ...file.targetOptions, ...byKind.target, ...own.target };
+  config.workloadOptions = { ...file.workloadOptions, ...byKind.workload, ...own.workload };
+  config.runtimeOptions = { ...file.runtimeOptions, ...byKind.runtime, ...own.runtime };
   return { config: config as RunConfigInput, where: flags.config ? String(flags.config) : 'flags' };
 }
 
@@ -84,7 +115,13 @@ function warnIfNoFault(o: RunOptions): void {
   if (!plan) return;
   const resolved = validateRunOptions(o);
   const timeLimitS = o.timeLimitS ?? 30;
-  const { faults } = checkPlan(plan, resolved.nodes, timeLimitS);
+  let faults: number;
+  try {
+    // A nemesis that cannot be drawn for this many nodes fails here, before anything starts.
+    faults = checkPlan(plan, resolved.nodes, timeLimitS).faults;
+  } catch (e) {
+    throw new InvalidRunError((e as Error).message);
+  }
   if (faults === 0) {
     process.stderr.write(
       `faultline: warning: --nemesis-interval ${plan.intervalS} s is long for a ${timeLimitS} s run: likely no fault will start (the first comes after about one interval)\n`,
@@ -121,10 +158,19 @@ function interruptHandling(runtime: Runtime) {
       void runtime.stopAll().finally(() => process.exit(130));
     }
   };
+  // Once: a crash while crashing (say, stderr gone: EPIPE on the message below) must not loop.
+  let crashed = false;
   const onCrash = (e: unknown) => {
-    process.stderr.write(`faultline: internal error: ${(e as Error)?.message ?? e}\n`);
+    if (crashed) return;
+    crashed = true;
+    try {
+      process.stderr.write(`faultline: internal error: ${(e as Error)?.message ?? e}\n`);
+    } catch {}
     void runtime.stopAll().finally(() => process.exit(EXIT.crash));
   };
+  // A reader that went away (a closed pipe) costs the progress lines, not the run.
+  const onStderrError = () => {};
+  process.stderr.on('error', onStderrError);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('uncaughtException', onCrash);
@@ -136,6 +182,7 @@ function interruptHandling(runtime: Runtime) {
       process.off('SIGTERM', onSignal);
       process.off('uncaughtException', onCrash);
       process.off('unhandledRejection', onCrash);
+      process.stderr.off('error', onStderrError);
     },
   };
 }

@@ -26,6 +26,11 @@ export interface Completion {
 export interface Client<Op = OperationBase> {
   /** The node this client talks to (the history's `node` field); may change with failover. */
   readonly node: string;
+  /**
+   * The node that serves this operation, for a client that routes per operation (reads to a
+   * replica, writes to the primary). Absent: `node`.
+   */
+  nodeFor?(op: Op): string;
   invoke(op: Op): Promise<Completion>;
   close(): Promise<void>;
   /**

@@ -24,7 +24,9 @@ export async function loadConfigFile(file: string): Promise<RunConfigInput> {
   }
   let mod: unknown;
   try {
-    const jiti = createJiti(import.meta.url, { moduleCache: false });
+    // tryNative: JavaScript (faultline's own dist/, node_modules) loads natively; only the
+    // config's TypeScript is transpiled (4 s → 0.3 s for a config importing faultline).
+    const jiti = createJiti(import.meta.url, { moduleCache: false, tryNative: true });
     mod = await jiti.import(path, { default: true });
   } catch (e) {
     throw new ConfigError(`${file}: could not load: ${(e as Error).message.split('\n')[0]}`);

@@ -107,7 +107,7 @@ export async function invoke<Op extends OperationBase>(
   process: Process,
   op: Op,
 ): Promise<Completion> {
-  const node = client.node;
+  const node = client.nodeFor?.(op) ?? client.node;
   const readOnly = w.readOnly(op);
   w.recorder.record({
     process,
@@ -125,7 +125,7 @@ export async function invoke<Op extends OperationBase>(
     key: op.key,
     value: completion.type === 'ok' ? completion.value : readOnly ? null : op.value,
     ...(completion.error ? { error: completion.error } : {}),
-    node: client.node || node,
+    node: client.nodeFor?.(op) ?? (client.node || node),
   });
   return completion;
 }

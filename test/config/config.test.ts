@@ -89,6 +89,26 @@ export default { target: { ...kvstoreTarget, name: 'mystore' }, workload: 'regis
     expect(o.target.name).toBe('mystore');
   });
 
+  it("makes flags of a config's own target once the file is read; anything else stays unknown", async () => {
+    const path = configFile(
+      'flags.config.ts',
+      `import { z } from ${JSON.stringify(join(root, 'node_modules/zod/index.js'))};
+import { kvstoreTarget } from ${JSON.stringify(join(root, 'src/targets/kvstore/index.ts'))};
+const options = z.object({ flavour: z.enum(['plain', 'odd']).default('plain') }).strict();
+export default { target: { ...kvstoreTarget, name: 'mystore', options } };`,
+    );
+    const o = await prepared(['--config', path, '--flavour', 'odd']);
+    expect(o.targetOptions).toEqual({ flavour: 'odd' });
+    await expect(prepared(['--config', path, '--flavour', 'sour'])).rejects.toThrow(
+      /target mystore\.flavour/,
+    );
+    await expect(prepared(['--config', path, '--colour', 'red'])).rejects.toThrow(
+      /unknown option '--colour'/,
+    );
+    await expect(prepared(['--colour', 'red'])).rejects.toThrow(UsageError);
+    await expect(prepared(['stray'])).rejects.toThrow(/argument/);
+  });
+
   it('names the bad field in one line', async () => {
     const cases: [string, string, RegExp][] = [
       [

@@ -22,9 +22,9 @@ import type { Fault, NemesisInterval, Schedule } from '../../src/nemesis/types.j
 import { runNemesis } from '../../src/nemesis/worker.js';
 import type { RunResult } from '../../src/runner/run.js';
 import { type Cluster, UnsupportedFaultError } from '../../src/runtime/cluster.js';
-import { execIn } from '../../src/runtime/docker/cluster.js';
 import { docker, engineStatus, LABEL_RUN } from '../../src/runtime/docker/engine.js';
 import { type NamedRunOptions, namedRun } from '../named-run.js';
+import { nodeInternals } from '../runtime/docker-helpers.js';
 import { completedOps, lostWrites, outcomesAround } from './evidence.js';
 
 const engine = await engineStatus();
@@ -305,43 +305,8 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
   }, 90_000);
 
   describe('a run interrupted mid-fault leaves nothing broken', () => {
-    /** What one node looks like from inside: packet filter, freezer, clock, database. */
-    async function inspect(cluster: Cluster) {
-      const containers = await docker().listContainers({
-        all: true,
-        filters: { label: [`${LABEL_RUN}=${cluster.runId}`] },
-      });
-      const out: Record<
-        string,
-        { dropRules: number; paused: boolean; clockSkewS: number; dbRunning: boolean }
-      > = {};
-      for (const c of containers) {
-        const node = c.Labels['faultline.node']!;
-        const container = docker().getContainer(c.Id);
-        const state = (await container.inspect()).State;
-        let dropRules = -1;
-        let clockSkewS = Number.NaN;
-        let dbRunning = false;
-        if (!state.Paused) {
-          const r = await execIn(container, [
-            '/bin/sh',
-            '-c',
-            [
-              '/usr/sbin/iptables-nft -S INPUT | grep -c DROP; true',
-              // The clock the database sees: libfaketime reading the node's offset file.
-              'LD_PRELOAD=$FAULTLINE_PRELOAD FAKETIME_TIMESTAMP_FILE=/run/faultline/faketime FAKETIME_NO_CACHE=1 date +%s',
-              '[ -e /run/faultline/db.pid ] && kill -0 "$(cat /run/faultline/db.pid)" && echo running || echo down',
-            ].join('; '),
-          ]);
-          const [rules, clock, db] = r.output.trim().split('\n');
-          dropRules = Number(rules);
-          clockSkewS = Number(clock) - Math.floor(Date.now() / 1000);
-          dbRunning = db === 'running';
-        }
-        out[node] = { dropRules, paused: state.Paused, clockSkewS, dbRunning };
-      }
-      return out;
-    }
+    /** What each node looks like from inside: packet filter, freezer, clock, database. */
+    const inspect = (cluster: Pick<Cluster, 'runId'>) => nodeInternals(cluster.runId);
 
     /** A nemesis with a fixed schedule that interrupts the run once `trigger` is recorded. */
     function interrupting(
@@ -462,6 +427,8 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
         [
           join(root, 'dist/src/cli/main.js'),
           'run',
+          '--runtime',
+          'docker',
           '--target',
           'kvstore',
           '--nemesis',
@@ -495,7 +462,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       while (Date.now() < deadline && !exitedEarly) {
         runId ??= readdirSync(dir)[0];
         if (runId && stderr.includes('nemesis: partition')) {
-          const seen = await inspect({ runId } as Cluster).catch(() => undefined);
+          const seen = await inspect({ runId }).catch(() => undefined);
           if (seen && Object.values(seen).some((n) => n.dropRules > 0)) {
             during = seen;
             break;
