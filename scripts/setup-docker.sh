@@ -14,8 +14,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # gcc builds the jemalloc stand-in below (Redis clock faults). postgresql: the binaries of the
-# user-target example (examples/custom-target/).
-PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc postgresql)
+# user-target example (examples/custom-target/). openssh-server: the SSH runtime's tests run an sshd
+# per network namespace (never the host's own service, which the policy below keeps stopped).
+PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc postgresql openssh-server)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do
