@@ -47,7 +47,11 @@ interface Planned {
 }
 
 /** Operations in start order: each process runs one at a time, 1–6 ms each, ~0.2 ms apart. */
-function plan(o: FaultyOptions, rand: () => number, partitioned: (t: number) => number | undefined): Planned[] {
+function plan(
+  o: FaultyOptions,
+  rand: () => number,
+  partitioned: (t: number) => number | undefined,
+): Planned[] {
   const store = new Array<Value>(o.keys).fill(null);
   const snapshot = new Map<number, Value[]>();
   const free = new Float64Array(o.processes);
@@ -65,7 +69,17 @@ function plan(o: FaultyOptions, rand: () => number, partitioned: (t: number) => 
     if (part !== undefined && !snapshot.has(part)) snapshot.set(part, store.slice());
     const old = part === undefined ? undefined : snapshot.get(part)![key];
     const r = rand();
-    const op: Planned = { start, end, process: p, f: 'read', key, value: null, output: null, type: 'ok', node };
+    const op: Planned = {
+      start,
+      end,
+      process: p,
+      f: 'read',
+      key,
+      value: null,
+      output: null,
+      type: 'ok',
+      node,
+    };
     if (r < 0.5) {
       op.output = o.staleReads && part !== undefined && node === 'n3' ? (old ?? null) : store[key]!;
     } else if (r < 0.75) {
@@ -74,7 +88,8 @@ function plan(o: FaultyOptions, rand: () => number, partitioned: (t: number) => 
       store[key] = op.value;
     } else {
       op.f = 'cas';
-      const stale = o.nonAtomicCas && part !== undefined && node === 'n3' && old !== store[key] && rand() < 0.05;
+      const stale =
+        o.nonAtomicCas && part !== undefined && node === 'n3' && old !== store[key] && rand() < 0.05;
       const from = stale ? (old ?? null) : store[key]!;
       op.value = op.output = [from, next++];
       if (stale || rand() < 0.8) store[key] = (op.value as Value[])[1]!;
@@ -102,15 +117,31 @@ export function generateFaultyHistory(o: FaultyOptions): Op[] {
   const events: Array<{ time: number; order: number; op: Omit<Op, 'index'> }> = [];
   planned.forEach((p, i) => {
     const base = { process: p.process, f: p.f, key: `k${p.key}`, node: p.node };
-    events.push({ time: p.start, order: 2 * i, op: { ...base, time: p.start, type: 'invoke', value: p.value } });
-    events.push({ time: p.end, order: 2 * i + 1, op: { ...base, time: p.end, type: p.type, value: p.output } });
+    events.push({
+      time: p.start,
+      order: 2 * i,
+      op: { ...base, time: p.start, type: 'invoke', value: p.value },
+    });
+    events.push({
+      time: p.end,
+      order: 2 * i + 1,
+      op: { ...base, time: p.end, type: p.type, value: p.output },
+    });
   });
   faults.forEach(([a, b], i) => {
     const grudge = { n3: ['n1', 'n2'], n1: ['n3'], n2: ['n3'] };
     const start = { fault: i + 1, kind: 'one', grudge, nodes: NODES };
-    events.push({ time: a, order: -1, op: { process: 'nemesis', time: a, type: 'info', f: 'partition', value: start } });
+    events.push({
+      time: a,
+      order: -1,
+      op: { process: 'nemesis', time: a, type: 'info', f: 'partition', value: start },
+    });
     const heal = { fault: i + 1, of: 'partition', nodes: NODES };
-    events.push({ time: b, order: -1, op: { process: 'nemesis', time: b, type: 'info', f: 'heal', value: heal } });
+    events.push({
+      time: b,
+      order: -1,
+      op: { process: 'nemesis', time: b, type: 'info', f: 'heal', value: heal },
+    });
   });
   events.sort((x, y) => x.time - y.time || x.order - y.order);
   return events.map((e, index) => ({ index, ...e.op }));

@@ -109,7 +109,7 @@ export function renderReport(input: ReportInput): string {
   const links = (input.links ?? []).map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body>
 <h1>${esc(input.title)} ${verdictBadge(input.valid as boolean)}</h1>
 <p class="muted">${history.ops.length} events · ${nemesisCount} nemesis events · ${marks.length} anomal${marks.length === 1 ? 'y' : 'ies'}${links ? ` · ${links}` : ''}</p>

@@ -28,7 +28,9 @@ const ARGS = [
   '--no-first-run',
 ];
 const OUT = resolve('reports', 'browser');
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (bash scripts/setup-browser.sh)`;
+const missing = existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is not installed (bash scripts/setup-browser.sh)`;
 if (missing) process.stderr.write(`browser tests skipped: ${missing}\n`);
 
 type Browser = import('playwright-core').Browser;
@@ -37,7 +39,7 @@ let browser: Browser | undefined;
 
 async function write(name: string, title: string, history: History, results: Record<string, never>) {
   mkdirSync(OUT, { recursive: true });
-  const valid = Object.values(results).some((r: { valid: unknown }) => r.valid === false) ? false : true;
+  const valid = !Object.values(results).some((r: { valid: unknown }) => r.valid === false);
   const file = join(OUT, `${name}.html`);
   writeFileSync(file, renderReport({ title, valid, history, results }));
   return file;
@@ -53,7 +55,9 @@ async function open(file: string): Promise<{ page: Page; errors: string[]; ms: n
   page.on('pageerror', (e) => errors.push(e.message));
   const started = performance.now();
   await page.goto(pathToFileURL(file).href);
-  await page.waitForFunction(() => (window as never as { faultlineTimeline?: { ready: boolean } }).faultlineTimeline?.ready);
+  await page.waitForFunction(
+    () => (window as never as { faultlineTimeline?: { ready: boolean } }).faultlineTimeline?.ready,
+  );
   return { page, errors, ms: performance.now() - started };
 }
 
@@ -75,7 +79,13 @@ describe.skipIf(missing !== undefined)('report in Chromium', () => {
   });
 
   it('an invalid run opens on its first anomaly, names it, lists the witness, reaches the last operation', async () => {
-    const ops = generateFaultyHistory({ ops: 20_000, keys: 20, processes: 10, staleReads: true, nonAtomicCas: true });
+    const ops = generateFaultyHistory({
+      ops: 20_000,
+      keys: 20,
+      processes: 10,
+      staleReads: true,
+      nonAtomicCas: true,
+    });
     const history: History = { ops, realTime: true };
     const lin = await checkLinearizable(history, { model: 'cas-register', allKeys: true });
     expect(lin.valid).toBe(false);
@@ -90,7 +100,9 @@ describe.skipIf(missing !== undefined)('report in Chromium', () => {
     // The witness's operations lie inside the view the timeline opened with.
     const [a, b] = (await api(page, 't.view')) as [number, number];
     const first = lin.failures.find((f) => f.witness)!.witness!.ops;
-    const unitNs = (await page.evaluate(`JSON.parse(document.getElementById('timeline-meta').textContent).unit`)) as number;
+    const unitNs = (await page.evaluate(
+      `JSON.parse(document.getElementById('timeline-meta').textContent).unit`,
+    )) as number;
     for (const o of first) {
       expect((o.start - ops[0]!.time) / unitNs).toBeGreaterThanOrEqual(a);
       expect((o.start - ops[0]!.time) / unitNs).toBeLessThanOrEqual(b);
