@@ -53,6 +53,8 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
   } catch (e) {
     // An operation the checker cannot interpret: name it by the file's line.
     if (e instanceof OpError) throw new InputError(file, sourceLine(history, e.index), e.detail);
+    // A checker that sees the history, not the file, names it "history": name the file instead.
+    if (e instanceof InputError && e.file === 'history') throw new InputError(file, e.line, e.reason);
     throw e;
   }
   const ms = performance.now() - started;

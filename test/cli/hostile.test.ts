@@ -119,6 +119,14 @@ describe('hostile input through the CLI', () => {
     );
   });
 
+  it('names the file, not "history", when a checker refuses the whole history', async () => {
+    const path = file('sessions.json', '{"sessions":[[{"f":"write","key":"x","value":1}]]}');
+    expectOneLine(
+      await faultline('check', path, '--model', 'register'),
+      `${path}: linearizability needs real-time order`,
+    );
+  });
+
   it.each([['__proto__'], ['constructor'], ['toString']])(
     'refuses --checker %s as a bad flag',
     async (name) => {
