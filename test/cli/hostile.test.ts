@@ -3,12 +3,12 @@
  * line on stderr that arrives whole (stderr is a pipe here, as in CI), no hang on special files.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, faultline } from './cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-hostile-cli-'));
@@ -31,6 +31,7 @@ function expectOneLine(r: { code: number | undefined; stderr: string }, contains
 }
 
 describe('hostile input through the CLI', () => {
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   it.each([
     ['/dev/zero', 'character device'],
     ['/dev/urandom', 'character device'],
