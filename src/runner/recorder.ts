@@ -3,7 +3,7 @@
  * `time` (monotonic nanoseconds since the run started, process.hrtime.bigint), and go
  * straight to the history file. Also counts outcomes for the progress line.
  */
-import type { Key, Op, OpType, Process, Value } from '../history/op.js';
+import type { Op, Value } from '../history/op.js';
 
 export interface OpSink {
   write(op: Op): void;
@@ -36,15 +36,8 @@ export class Recorder {
     return Number(process.hrtime.bigint() - this.start);
   }
 
-  record(event: {
-    process: Process;
-    type: OpType;
-    f: string;
-    key?: Key;
-    value: Value;
-    error?: string;
-    node?: string;
-  }): Op {
+  /** An event as the caller knows it; the recorder gives it its index and time. */
+  record(event: Omit<Op, 'index' | 'time'>): Op {
     const op: Op = {
       index: this.index++,
       time: this.now(),

@@ -6,6 +6,7 @@
  * report. `run()` receives objects (runtime, target, workload, nemesis) and knows none of
  * them by name: the CLI and config loader turn names into objects at the edge.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CheckResult, Verdict } from '../checker/types.js';
@@ -223,6 +224,8 @@ async function phases(
   // Forked after the others, so the generator's and the nemesis' streams stay as they were.
   const backoffRng = rng.fork();
   const phaseEnd = new AbortController();
+  // Every worker's pause waits on this signal at once: many listeners are expected, not a leak.
+  setMaxListeners(0, phaseEnd.signal);
   const stopTimer = setTimeout(() => phaseEnd.abort(), o.timeLimitS * 1000);
   const stopOnSignal = () => phaseEnd.abort();
   o.signal?.addEventListener('abort', stopOnSignal, { once: true });

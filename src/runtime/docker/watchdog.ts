@@ -10,23 +10,14 @@
  * reaper just exits. The reaper talks to the engine's HTTP API directly (no dependencies), and
  * thaws a container's cgroup before removing it (see cgroup.ts).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+
+import { mkdirSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processStartTime, spawnDetached } from '../process.js';
 import { connectionOptions, DOCKER_API_VERSION } from './engine.js';
 
 export const LABEL_OWNER = 'faultline.owner';
-
-/** This process's start time (clock ticks since boot), to tell it from a later one with its pid. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 const start = processStartTime(process.pid) ?? String(Date.now());
 /** The owner id of this process: what the reaper removes once the process is gone. */
@@ -140,16 +131,9 @@ export function ensureReaper(options: { pollMs?: number } = {}): number {
     pollMs: options.pollMs ?? Number(process.env.FAULTLINE_REAPER_POLL_MS ?? 500),
     giveUpMs: 5 * 60_000,
   };
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, ['-e', REAPER_SCRIPT, JSON.stringify(config)], {
-    detached: true,
-    stdio: 'ignore',
-    env,
-  });
-  child.unref();
-  if (child.pid === undefined) throw new Error('could not start the watchdog process');
-  reaper = { pid: child.pid };
-  return child.pid;
+  const pid = spawnDetached(REAPER_SCRIPT, config, 'the watchdog process');
+  reaper = { pid };
+  return pid;
 }
 
 function isRunning(pid: number): boolean {

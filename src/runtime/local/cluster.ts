@@ -29,13 +29,13 @@ import {
   nodeByName,
   UnsupportedFaultError,
 } from '../cluster.js';
+import { processStartTime } from '../process.js';
 import { CLIENT, FaultProxy, type Route, type Toxics } from '../proxy/index.js';
 import type { AllocateRequest, NodeSlot, Placement, RuntimeProbe } from '../runtime.js';
 import {
   controlDir,
   ensureWatchdog,
   groupAlive,
-  processStartTime,
   type RecordedProcess,
   removeRunFiles,
   writeRunFile,

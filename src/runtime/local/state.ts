@@ -12,26 +12,17 @@
  * A group is only signalled when its leader is gone or still has the recorded start time, so
  * a recycled pid is never hit.
  */
-import { spawn } from 'node:child_process';
+
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processStartTime, spawnDetached } from '../process.js';
 
 export function stateDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const dir = process.env.FAULTLINE_LOCAL_STATE ?? join(tmpdir(), `faultline-local-${uid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
-}
-
-/** A process's start time (clock ticks since boot): tells it from a later one with its pid. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 export interface RecordedProcess {
@@ -191,14 +182,7 @@ export function ensureWatchdog(
   if (process.env.FAULTLINE_LOCAL_WATCHDOG === '0') return undefined;
   if (watchdog !== undefined && alive(watchdog)) return watchdog;
   const config = { pid: process.pid, start: processStartTime(process.pid), dir: stateDir(), pollMs };
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, ['-e', WATCHDOG_SCRIPT, JSON.stringify(config)], {
-    detached: true,
-    stdio: 'ignore',
-    env,
-  });
-  child.unref();
-  if (child.pid === undefined) throw new Error('could not start the local runtime watchdog');
-  watchdog = child.pid;
-  return child.pid;
+  const pid = spawnDetached(WATCHDOG_SCRIPT, config, 'the local runtime watchdog');
+  watchdog = pid;
+  return pid;
 }
