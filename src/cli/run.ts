@@ -26,7 +26,7 @@ import { UnsupportedFaultError } from '../runtime/cluster.js';
 import { DEFAULT_RUNTIME, RUNTIMES } from '../runtime/registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { TARGETS } from '../targets/index.js';
-import { EXIT, UsageError } from './exit.js';
+import { EXIT, exitWith, UsageError } from './exit.js';
 import { progressPrinter } from './progress.js';
 import { GENERIC_KEYS, registerRunFlags } from './run-flags.js';
 
@@ -155,7 +155,7 @@ function interruptHandling(runtime: Runtime) {
       controller.abort();
     } else {
       process.stderr.write(`\nfaultline: ${signal} again: removing the run's nodes now\n`);
-      void runtime.stopAll().finally(() => process.exit(130));
+      void runtime.stopAll().finally(() => exitWith(130));
     }
   };
   // Once: a crash while crashing (say, stderr gone: EPIPE on the message below) must not loop.
@@ -166,7 +166,7 @@ function interruptHandling(runtime: Runtime) {
     try {
       process.stderr.write(`faultline: internal error: ${(e as Error)?.message ?? e}\n`);
     } catch {}
-    void runtime.stopAll().finally(() => process.exit(EXIT.crash));
+    void runtime.stopAll().finally(() => exitWith(EXIT.crash));
   };
   // A reader that went away (a closed pipe) costs the progress lines, not the run.
   const onStderrError = () => {};
