@@ -2,10 +2,12 @@
 import { dockerRuntime } from './docker/index.js';
 import { localRuntime } from './local/index.js';
 import type { RuntimeFactory } from './runtime.js';
+import { sshRuntime } from './ssh/index.js';
 
 export const RUNTIMES: Readonly<Record<string, RuntimeFactory>> = {
   docker: dockerRuntime,
   local: localRuntime,
+  ssh: sshRuntime,
 };
 
 export const DEFAULT_RUNTIME = 'local';
