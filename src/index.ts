@@ -2,6 +2,8 @@
 
 export { WORKLOADS } from '../workloads/index.js';
 export { type RegisterOp, registerWorkload } from '../workloads/register.js';
+// Running clusters: config, run(), and the plug-in seams.
+export * from './campaign/index.js';
 export { checkCausal } from './checker/causal/index.js';
 export type * from './checker/linearizable/index.js';
 export {
@@ -16,7 +18,6 @@ export * from './checker/types.js';
 export { httpKvClient } from './clients/http-kv.js';
 export type { Client, Completion, OperationBase } from './clients/types.js';
 export { decodeValue, encodeValue, errorCompletion, spreadNode } from './clients/types.js';
-// Running clusters: config, run(), and the plug-in seams.
 export { ConfigError, defineConfig, loadConfigFile, type RunConfigInput, runConfig } from './config/index.js';
 export * from './history/index.js';
 export { type NemesisPlan, runNemesisFor } from './nemesis/plan.js';

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** The `faultline` command. Each subcommand lives in its own module and registers itself here. */
 import { Command } from 'commander';
+import { registerCampaign } from './campaign.js';
 import { registerCheck } from './check.js';
 import { registerClean } from './clean.js';
 import { exitOnError } from './exit.js';
 import { registerExport } from './export.js';
+import { registerRecheck } from './recheck.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 
@@ -22,6 +24,8 @@ registerExport(program);
 registerRun(program);
 registerClean(program);
 registerReport(program);
+registerCampaign(program);
+registerRecheck(program);
 for (const command of program.commands) command.exitOverride();
 
 program.parseAsync(process.argv).catch(exitOnError);

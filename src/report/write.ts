@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { basename, join } from 'node:path';
 import { InputError } from '../history/errors.js';
 import { readHistoryFile } from '../history/read.js';
+import { campaignSections, isCampaignDir, writeCampaignIndex } from './campaign.js';
 import { esc, verdictBadge } from './html.js';
 import { relativeHref } from './links.js';
 import { renderReport } from './page.js';
@@ -48,6 +49,8 @@ export async function writeRunReport(dir: string): Promise<string> {
 
 /** Renders `<reportsDir>/index.html` listing every run directory, newest first. */
 export function writeRunsIndex(reportsDir: string): string {
+  // A campaign's folder shows its matrix; a reports folder shows its campaigns above its runs.
+  if (isCampaignDir(reportsDir)) return writeCampaignIndex(reportsDir);
   const runs = existsSync(reportsDir)
     ? readdirSync(reportsDir)
         .map((name) => join(reportsDir, name))
@@ -68,7 +71,7 @@ export function writeRunsIndex(reportsDir: string): string {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>faultline runs</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem}td,th{padding:.2rem .8rem;text-align:left}
 .badge{padding:.1rem .5rem;border-radius:.6rem;color:#fff}.ok{background:#2e7d32}.bad{background:#c62828}.unknown{background:#b26a00}</style>
-</head><body><h1>faultline runs</h1>
+</head><body><h1>faultline runs</h1>${campaignSections(reportsDir)}
 <table><tr><th>run</th><th>target</th><th>workload</th><th>started</th><th>verdict</th></tr>${rows}</table>
 ${runs.length === 0 ? '<p>No runs yet.</p>' : ''}</body></html>\n`;
   const out = join(reportsDir, 'index.html');

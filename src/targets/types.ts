@@ -91,6 +91,8 @@ export interface Target<O extends Record<string, unknown> = any> {
   primaries?(cluster: Cluster, options: O, topology: string): Promise<string[]>;
   /** Faults this target cannot take with these options, by name, with why (asked up front). */
   unsupported?(options: O, context: DeployContext): Partial<Record<FaultKind, string>>;
+  /** Regular expressions that mark a database bug in a node's log (a panic, a failed assertion). */
+  logPatterns?: readonly string[];
 }
 
 /** Identity, for typing: `export default defineTarget({ ... })` in a user's module. */

@@ -71,6 +71,8 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
   },
   clients: { register: openEtcdRegisterClient },
   primaries: (cluster) => etcdLeader(cluster),
+  // Go's panics and fatal errors, the race detector, and zap's panic/fatal levels.
+  logPatterns: ['^panic: ', '^fatal error: ', 'WARNING: DATA RACE', '"level":"(panic|fatal|dpanic)"'],
   unsupported: () => ({
     clock:
       'etcd is a Go program: it reads the clock through the vDSO, which libfaketime cannot intercept, so clock skew would have no effect',

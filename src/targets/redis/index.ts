@@ -120,6 +120,7 @@ export const redisTarget = defineTarget<RedisOptions>({
   },
   clients: { register: openRedisRegisterClient },
   primaries: (cluster, _o, topology) => redisPrimaries(cluster, topology),
+  logPatterns: ['REDIS BUG REPORT', 'ASSERTION FAILED', 'Guru Meditation', 'crashed by signal'],
   unsupported: (_o, ctx) =>
     fakeClock(ctx)
       ? {}
