@@ -116,6 +116,40 @@ function overwrittenRead(v: RegisterView, w: number[]): Anomaly | undefined {
   return undefined;
 }
 
+/**
+ * A lost write hidden by concurrency: an ok observer O (a read or a cas) found a, after an ok
+ * write B of b was acknowledged. Every writer A of a is a compare-and-set from some p that only
+ * values older than B could supply, so A cannot come after B (it would have found b): B came
+ * after A, and overwrote a before O began. (Last-write-wins stores do this to concurrent writes.)
+ */
+function lostToEarlierCas(v: RegisterView, w: number[]): Anomaly | undefined {
+  for (const o of w) {
+    const a = v.needs[o]!;
+    if (!v.ok[o] || a < 0) continue;
+    const writersA = w.filter((j) => j !== o && v.installs[j] === a);
+    if (writersA.length === 0 || !writersA.every((j) => v.ok[j] && v.ops[j]!.f === 'cas')) continue;
+    for (const b of w) {
+      const vb = v.installs[b]!;
+      if (b === o || !v.ok[b] || vb < 0 || vb === a || !(v.ret[b]! < v.call[o]!)) continue;
+      // After B, nothing in the witness puts back what A expects.
+      const fromOnlyOlder = writersA.every((j) => {
+        const p = v.needs[j]!;
+        return p !== vb && w.every((k) => v.installs[k] !== p || v.ret[k]! < v.call[b]!);
+      });
+      if (!fromOnlyOlder) continue;
+      const writer = v.ops[writersA[0]!]!;
+      const from = show(v.values[v.needs[writersA[0]!]!]);
+      return {
+        kind: 'lost-write',
+        title: TITLES['lost-write'],
+        explanation: `The write of ${show(v.values[vb])} by ${whoWhen(v.ops[b]!)} was acknowledged and then lost: ${v.ops[o]!.f === 'read' ? 'a read' : 'a compare-and-set'} by ${whoWhen(v.ops[o]!)}, which began after it, still found ${show(v.values[a])}, set from ${from} by ${whoWhen(writer)}, which cannot have come after that write (it would have found ${show(v.values[vb])}).`,
+        ops: [...new Set([...writersA, b, o])].sort((x, y) => x - y),
+      };
+    }
+  }
+  return undefined;
+}
+
 /** Whether any operation of the key needs value id `val`. */
 function observed(v: RegisterView, val: number): boolean {
   for (let k = 0; k < v.n; k++) if (v.needs[k] === val) return true;
@@ -155,7 +189,8 @@ export function classify(v: RegisterView, witness: number[]): Anomaly {
     neverWritten(v, witness) ??
     nonAtomicCas(v, witness) ??
     overwrittenRead(v, witness) ??
-    backwardRead(v, witness) ?? {
+    backwardRead(v, witness) ??
+    lostToEarlierCas(v, witness) ?? {
       kind: 'unexplained',
       title: TITLES.unexplained,
       explanation: `No order of these ${witness.length} operations is a legal history of the register, with each taking effect between its invocation and its completion.`,

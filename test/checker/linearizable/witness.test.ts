@@ -180,6 +180,27 @@ describe('plain-words classification', () => {
     expect(w.ops).toHaveLength(3);
   });
 
+  it('lost write: a concurrent write lost to a cas from nil that a later cas still sees', () => {
+    // What a last-write-wins store does: write 2 and cas nil→1 overlap, both acknowledged; a
+    // later cas from 1 succeeds, so write 2 vanished (cas nil→1 cannot have followed it).
+    const w = witnessOf(
+      history(
+        [0, 'invoke', 'cas', [null, 1], 'n1'],
+        [4, 'invoke', 'write', 2, 'n2'],
+        [4, 'ok', 'write', 2, 'n2'],
+        [0, 'ok', 'cas', [null, 1], 'n1'],
+        [2, 'invoke', 'cas', [1, 3], 'n3'],
+        [2, 'ok', 'cas', [1, 3], 'n3'],
+      ),
+    );
+    expect(w.ops).toHaveLength(3);
+    expect(w.anomaly.kind).toBe('lost-write');
+    expect(w.anomaly.explanation).toMatch(
+      /^The write of 2 by process 4 on n2 .* was acknowledged and then lost/,
+    );
+    expect(w.anomaly.explanation).toContain('set from nil by process 0 on n1');
+  });
+
   it('non-atomic cas: two cas from the same single write both succeed', () => {
     const w = witnessOf(
       history(
