@@ -11,7 +11,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { probe } from '../../clients/http.js';
-import { httpKvClient } from '../../clients/http-kv.js';
+import {
+  httpKvCausalClient,
+  httpKvClient,
+  httpKvCounterClient,
+  httpKvSetClient,
+} from '../../clients/http-kv.js';
 import { spreadNode } from '../../clients/types.js';
 import { validateConfig } from '../../kvstore/server.js';
 import { type NodeSlot, peerAddress } from '../../runtime/runtime.js';
@@ -150,5 +155,9 @@ export const kvstoreTarget = defineTarget<KvOptions>({
   },
   clients: {
     register: async (ctx) => httpKvClient(spreadNode(ctx.cluster, ctx.worker), { timeoutMs: ctx.timeoutMs }),
+    set: async (ctx) => httpKvSetClient(spreadNode(ctx.cluster, ctx.worker), { timeoutMs: ctx.timeoutMs }),
+    counter: async (ctx) =>
+      httpKvCounterClient(spreadNode(ctx.cluster, ctx.worker), { timeoutMs: ctx.timeoutMs }),
+    causal: async (ctx) => httpKvCausalClient(ctx.cluster.nodes, ctx.worker, { timeoutMs: ctx.timeoutMs }),
   },
 });
