@@ -136,7 +136,7 @@ async function probeRuntime(runtime: Runtime, o: RunOptions): Promise<number | u
     process.stderr.write(`faultline: runtime ${runtime.name}: ${probe.available.reason}\n`);
     return EXIT.crash;
   }
-  for (const family of o.nemesis?.families ?? []) {
+  for (const family of o.nemesis?.needs ?? []) {
     const support = probe.faults[family];
     if (!support.supported)
       throw new UsageError(`fault "${family}" is not supported: ${runtime.name}: ${support.reason}`);

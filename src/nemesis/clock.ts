@@ -69,6 +69,7 @@ const skew = (cluster: Cluster, f: ClockFault, nodes: readonly string[], duratio
 
 export const clockFamily: FaultFamily<ClockFault, ClockChoice> = {
   name: 'clock',
+  needs: ['clock'],
   group: 'clock',
   defaults: { targets: ['one', 'minority'], modes: CLOCK_MODES, maxOffsetS: 60 },
   healedField: 'clocksReset',

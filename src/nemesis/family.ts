@@ -37,7 +37,9 @@ export interface DrawContext {
 
 export interface FaultFamily<F extends FaultBase = FaultBase, C = unknown> {
   /** As named on the command line (`--nemesis partition,kill`). */
-  readonly name: F['family'] & FaultKind;
+  readonly name: F['family'];
+  /** The cluster abilities it uses (a runtime or target may lack one, and says why). */
+  readonly needs: readonly FaultKind[];
   /** Families of one group never overlap (they share a mechanism and one heal). */
   readonly group: string;
   /** Overlaps no other family (a paused node would hide what the others do). */
@@ -113,6 +115,7 @@ export function processFamily<N extends 'kill' | 'pause'>(spec: {
 }): FaultFamily<NodeFault & { family: N }, { targets: readonly NodeTarget[] }> {
   return {
     name: spec.name,
+    needs: [spec.name],
     group: spec.name,
     exclusive: spec.exclusive,
     defaults: spec.defaults,

@@ -20,6 +20,7 @@ export interface LatencyChoice {
 
 export const latencyFamily: FaultFamily<LatencyFault, LatencyChoice> = {
   name: 'latency',
+  needs: ['latency'],
   group: 'network',
   defaults: { targets: ['one', 'minority', 'all'], delayMs: 100 },
   draw: (rng, ctx, choice) => ({

@@ -35,6 +35,7 @@ function drawLoss(rng: Rng, ctx: DrawContext, choice: LossChoice): LossFault {
 
 export const lossFamily: FaultFamily<LossFault, LossChoice> = {
   name: 'loss',
+  needs: ['loss'],
   group: 'network',
   defaults: { targets: ['one', 'minority', 'all'], percent: [20, 60] },
   draw: drawLoss,

@@ -180,6 +180,7 @@ const grudgeValue = (g: Grudge): { [node: string]: string[] } => ({ ...g });
 
 export const partitionFamily: FaultFamily<PartitionFault, { kinds: readonly PartitionKind[] }> = {
   name: 'partition',
+  needs: ['partition'],
   group: 'network',
   defaults: { kinds: PARTITION_KINDS },
   draw(rng, { nodes, hasPrimary }, { kinds: wanted }) {

@@ -7,8 +7,9 @@
  */
 
 import type { Rng } from '../runner/rng.js';
-import type { Cluster } from '../runtime/cluster.js';
+import type { Cluster, FaultKind } from '../runtime/cluster.js';
 import { assertFaultsSupported } from '../runtime/cluster.js';
+import { abilitiesOf } from './registry.js';
 import { formatSchedule, generateSchedule, type NemesisChoices } from './schedule.js';
 import type { NemesisFamily, Schedule } from './types.js';
 import { type NemesisRecorder, type NemesisSummary, runNemesis } from './worker.js';
@@ -55,6 +56,8 @@ export interface RunNemesisContext {
 /** What the runner plugs in: see src/runner/run.ts (`nemesis`). */
 export interface RunNemesis {
   families: readonly NemesisFamily[];
+  /** The cluster abilities those families use (kill, partition, clock, ...). */
+  needs: readonly FaultKind[];
   /** The plan it plays (for pre-flight checks). */
   plan?: NemesisPlan;
   recoveryS: number;
@@ -74,6 +77,7 @@ export function runNemesisFor(
   let summary: NemesisSummary | undefined;
   return {
     families: plan.families,
+    needs: abilitiesOf(plan.families),
     plan,
     recoveryS: plan.recoveryS,
     describe: () => ({
@@ -85,7 +89,7 @@ export function runNemesisFor(
       ...(summary ? { summary: summary as unknown as Record<string, unknown> } : {}),
     }),
     prepare(cluster) {
-      assertFaultsSupported(cluster, plan.families);
+      assertFaultsSupported(cluster, abilitiesOf(plan.families));
     },
     async run(ctx) {
       const { cluster } = ctx;

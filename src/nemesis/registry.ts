@@ -1,4 +1,7 @@
 /** The fault families `--nemesis` knows, in the order they are listed. One line each. */
+
+import type { FaultKind } from '../runtime/cluster.js';
+import { bounceFamily } from './bounce.js';
 import { clockFamily } from './clock.js';
 import type { AnyFamily } from './family.js';
 import { killFamily } from './kill.js';
@@ -14,6 +17,7 @@ export const FAMILIES = [
   clockFamily,
   lossFamily,
   latencyFamily,
+  bounceFamily,
 ] as const;
 
 /** One fault of any registered family. */
@@ -28,3 +32,8 @@ export function familyOf(name: string): AnyFamily {
 }
 
 export const familyNames = (): string[] => [...byName.keys()];
+
+/** The cluster abilities a set of families uses (what runtimes and targets are asked about). */
+export function abilitiesOf(families: readonly string[]): FaultKind[] {
+  return [...new Set(families.flatMap((f) => familyOf(f).needs))];
+}

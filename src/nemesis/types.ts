@@ -3,13 +3,13 @@
  * schedule is made of, and what gets recorded. Everything here is plain data, so a schedule
  * can be generated, compared and printed without a cluster.
  */
-import type { FaultKind, Grudge } from '../runtime/cluster.js';
+import type { Grudge } from '../runtime/cluster.js';
 import type { Fault } from './registry.js';
 
 export type { Fault } from './registry.js';
 
 /** A fault family as named on the command line (`--nemesis partition,kill,clock`). */
-export type NemesisFamily = FaultKind;
+export type NemesisFamily = string;
 
 /** Which nodes a process fault (kill, pause) or a node fault (clock, loss) hits. */
 export const NODE_TARGETS = ['one', 'minority', 'majority', 'primaries', 'all'] as const;

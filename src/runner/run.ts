@@ -119,7 +119,7 @@ export function validateRunOptions(options: RunOptions, runId = 'preflight'): Re
   if (!(o.opTimeoutMs > 0)) throw new Error('operation timeout must be > 0 ms');
   if (!(o.rate >= 0)) throw new Error('rate must be ≥ 0');
   if (!Number.isInteger(o.seed)) throw new Error('seed must be an integer');
-  return resolveRun({ ...o, faults: o.nemesis?.families ?? [], runId });
+  return resolveRun({ ...o, faults: o.nemesis?.needs ?? [], runId });
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {

@@ -18,6 +18,7 @@ import type { History } from '../../src/history/op.js';
 import { readHistoryFile } from '../../src/history/read.js';
 import { type NemesisPlan, type RunNemesis, runNemesisFor } from '../../src/nemesis/plan.js';
 import { nemesisIntervals } from '../../src/nemesis/record.js';
+import { abilitiesOf } from '../../src/nemesis/registry.js';
 import type { Fault, NemesisInterval, Schedule } from '../../src/nemesis/types.js';
 import { runNemesis } from '../../src/nemesis/worker.js';
 import type { RunResult } from '../../src/runner/run.js';
@@ -320,6 +321,7 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
       ];
       return {
         families,
+        needs: abilitiesOf(families),
         recoveryS: 1,
         describe: () => ({ families, fixed: true }),
         prepare: () => {},

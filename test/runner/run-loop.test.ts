@@ -75,6 +75,37 @@ describe('the run loop on a fake runtime', () => {
     expect(results.nemesis.length).toBeGreaterThan(0);
   });
 
+  it('bounce (one module, one registry line) kills and restarts at once, through the kill ability', async () => {
+    const nemesis = runNemesisFor(
+      { families: ['bounce'], intervalS: 0.3, recoveryS: 0, choices: { bounce: { targets: ['all'] } } },
+      { timeLimitS: 1 },
+    );
+    expect(nemesis.needs).toEqual(['kill']);
+    const { world, options } = setup({}, { nemesis });
+    const result = await run(options);
+    const calls = world.cluster()!.calls;
+    const first = calls.indexOf('kill n1');
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(calls.slice(first, first + 6).sort()).toEqual([
+      'kill n1',
+      'kill n2',
+      'kill n3',
+      'start n1',
+      'start n2',
+      'start n3',
+    ]);
+    const history = await readHistoryFile(result.historyPath, { format: 'jsonl' });
+    expect(history.ops.some((o) => o.process === 'nemesis' && o.f === 'bounce')).toBe(true);
+    const results = JSON.parse(readFileSync(join(result.dir, 'results.json'), 'utf8'));
+    expect(results.nemesis[0]).toMatchObject({ kind: 'bounce', detail: 'all' });
+    // A target that cannot be killed cannot be bounced: refused by the ability it needs.
+    const noKill = setup({}, { nemesis });
+    noKill.options.target = { ...noKill.world.target, unsupported: () => ({ kill: 'no process to kill' }) };
+    await expect(run(noKill.options)).rejects.toThrow(
+      /fault "kill" is not supported: fake: no process to kill/,
+    );
+  });
+
   it('gives a worker a new process id after every info, never reusing one', async () => {
     const { options } = setup({ infoEvery: 5 });
     const result = await run(options);
