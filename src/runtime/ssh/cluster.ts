@@ -306,7 +306,13 @@ async function startSsh(
             errors.push(`${where(st)}: clock not reset: ${(e as Error).message}`);
           }
           try {
-            await run(st, `sh ${st.dir}/teardown.sh ${st.dir}`, 'teardown', Math.max(timeoutMs, 15_000));
+            // Absent: the tether did it already (the connection it rode on ended).
+            await run(
+              st,
+              `if [ -e ${st.dir}/teardown.sh ]; then sh ${st.dir}/teardown.sh ${st.dir}; fi`,
+              'teardown',
+              Math.max(timeoutMs, 15_000),
+            );
           } catch (e) {
             errors.push(
               `${where(st)}: ${(e as Error).message} (its tether tears it down when the connection closes; else \`faultline clean\` with the same hosts)`,
@@ -482,7 +488,14 @@ async function startSsh(
         st.conn.writeFile(`${st.dir}/env`, env, 0o644, timeoutMs),
       ]);
       // The tether first: from here on, a harness that dies leaves nothing running on the host.
-      st.tether = await st.conn.hold(`sh ${st.dir}/tether.sh ${st.dir} >/dev/null 2>&1`, timeoutMs);
+      const tether = await st.conn.hold(`sh ${st.dir}/tether.sh ${st.dir} >/dev/null 2>&1`, timeoutMs);
+      st.tether = tether;
+      void tether.exited.then(() => {
+        if (!stopped)
+          emit(
+            `${where(st)}: the SSH connection to ${st.conn.label} ended, and with it the node's tether: the host has torn the node down`,
+          );
+      });
       for (const [local, remote] of st.shares) await st.conn.upload(local, remote);
       if (iptables)
         await run(
