@@ -15,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # gcc builds the jemalloc stand-in below (Redis clock faults). postgresql: the binaries of the
 # user-target example (examples/custom-target/). openssh-server: the SSH runtime's tests run an sshd
-# per network namespace (never the host's own service, which the policy below keeps stopped).
+# per network namespace (the package's own service is not started: see policy-rc.d below).
 PACKAGES=(docker.io tini iptables iproute2 libfaketime etcd-server etcd-client redis-server redis-sentinel gcc postgresql openssh-server)
 
 need_install=()

@@ -182,6 +182,19 @@ describe.skipIf(unavailable !== undefined)('SSH runtime on network-namespace hos
     expect(await nothingLeft()).toEqual([]);
   }, 120_000);
 
+  it('a program a host lacks: refused before anything starts, naming each host', async () => {
+    const err = await launch(runtime(), resolveTarget('etcd'), {
+      targetOptions: { binary: '/usr/bin/etcd-not-installed' },
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /the target's program is not on every host: n1 \(root@10\.250\.\d+\.11:22\) lacks \/usr\/bin\/etcd-not-installed; n2 .*; n3 /,
+    );
+    expect(await nothingLeft()).toEqual([]);
+  }, 60_000);
+
   it('etcd, linearizable reads, partition + kill + pause for 30 s: valid, faults recorded and effective', async () => {
     const r = await nemesisRun({
       seed: 35,

@@ -133,7 +133,13 @@ export class Connection {
         c.end();
       });
       c.on('close', () => dropped(ready ? 'connection closed' : 'connection closed while connecting'));
-      c.connect(config);
+      try {
+        c.connect(config);
+      } catch (e) {
+        // ssh2 refuses a key it cannot parse before connecting.
+        this.connecting = undefined;
+        reject(this.fail(`cannot connect: ${(e as Error).message}`));
+      }
     });
     return this.connecting;
   }
