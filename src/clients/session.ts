@@ -10,7 +10,7 @@ import type { ClusterNode } from '../runtime/cluster.js';
 import type { Client } from './types.js';
 
 /** The node of each operation: home, or the next in the rotation when it roams. */
-export function sessionRoute<Op extends { roam: boolean }>(
+export function sessionRoute<Op extends { roam?: boolean }>(
   nodes: readonly string[],
   home: number,
 ): (op: Op) => string {

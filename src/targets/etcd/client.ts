@@ -17,8 +17,8 @@ import {
 import type { ClusterNode } from '../../runtime/cluster.js';
 import type { ClientFactory } from '../types.js';
 
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+export const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
 interface RangeResponse {
   kvs?: { value?: string }[];
@@ -64,7 +64,7 @@ export function etcdClient(
 }
 
 /** A short machine-readable reason from a gateway error body ({"error": "...", "code": n}). */
-function etcdError(body: string, status: number): string {
+export function etcdError(body: string, status: number): string {
   try {
     const parsed = JSON.parse(body) as { error?: string; message?: string };
     const msg = parsed.error ?? parsed.message;

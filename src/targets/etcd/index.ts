@@ -8,6 +8,7 @@ import { httpCall, probe } from '../../clients/http.js';
 import { defineTarget } from '../types.js';
 import { openEtcdRegisterClient } from './client.js';
 import { etcdLeader } from './primaries.js';
+import { openEtcdCausalClient, openEtcdCounterClient, openEtcdSetClient } from './protocols.js';
 
 const options = z
   .object({
@@ -69,7 +70,12 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
         probe(`${url(node.host, node.ports.client)}/health`, 1000, (b) => /"health":\s*"true"/.test(b)),
     };
   },
-  clients: { register: openEtcdRegisterClient },
+  clients: {
+    register: openEtcdRegisterClient,
+    set: openEtcdSetClient,
+    counter: openEtcdCounterClient,
+    causal: openEtcdCausalClient,
+  },
   primaries: (cluster) => etcdLeader(cluster),
   // Go's panics and fatal errors, the race detector, and zap's panic/fatal levels.
   logPatterns: ['^panic: ', '^fatal error: ', 'WARNING: DATA RACE', '"level":"(panic|fatal|dpanic)"'],

@@ -4,18 +4,22 @@
  * classified: a reply error is definite (fail), a command that could not be written is
  * definite (fail), a timeout or a connection lost with the command in flight is unknown (info).
  * With Sentinel, the client asks the sentinels for the current primary and follows failovers.
+ * Writes always go to the primary; reads too, or with the target's `readFrom: 'replica'` to a
+ * replica (any protocol: register here, set, counter and causal in protocols.ts).
  */
 import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { type RegisterOp, registerDispatch } from '../../../workloads/register.js';
+import { sessionRoute } from '../../clients/session.js';
 import {
   type Client,
   type Completion,
   decodeValue,
   encodeValue,
   errorCompletion,
+  type OperationBase,
 } from '../../clients/types.js';
-import type { Cluster } from '../../runtime/cluster.js';
-import type { ClientFactory } from '../types.js';
+import type { Cluster, ClusterNode } from '../../runtime/cluster.js';
+import type { ClientContext, ClientFactory } from '../types.js';
 import { SENTINEL_MASTER } from './deploy.js';
 
 const CAS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 else return 0 end`;
@@ -38,15 +42,14 @@ export function redisOptions(timeoutMs: number): RedisOptions {
   };
 }
 
-export function redisClient(
-  redis: Redis,
-  nodeOf: (address: string | undefined) => string,
-): Client<RegisterOp> {
+/** A protocol over one connection: the operation's completion, or a throw (classified by the caller). */
+export type RedisRun<Op> = (redis: Redis) => (op: Op) => Promise<Completion>;
+
+/** The register protocol on one connection: get, set, cas by a Lua script. */
+export const registerRun: RedisRun<RegisterOp> = (redis) => {
   const r = redis as CasRedis;
   r.defineCommand('faultlineCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
-  let node = nodeOf(r.stream?.remoteAddress);
-
-  const run = registerDispatch(String, {
+  return registerDispatch(String, {
     async read(key): Promise<Completion> {
       const v = await r.get(key);
       return { type: 'ok', value: v === null ? null : decodeValue(v) };
@@ -63,7 +66,18 @@ export function redisClient(
         : { type: 'fail', value: op.value, error: 'cas-mismatch' };
     },
   });
+};
 
+/**
+ * A client over one connection: `run` speaks the protocol, any error becomes a classified
+ * completion; the node is whichever the connection reaches now (it follows failovers).
+ */
+export function redisClient<Op extends OperationBase = RegisterOp>(
+  redis: Redis,
+  nodeOf: (address: string | undefined) => string,
+  run: (op: Op) => Promise<Completion> = registerRun(redis) as unknown as (op: Op) => Promise<Completion>,
+): Client<Op> {
+  let node = nodeOf(redis.stream?.remoteAddress);
   return {
     get node() {
       return node;
@@ -71,7 +85,7 @@ export function redisClient(
     // ioredis: commandTimeout bounds a sent command; an unsent one fails at once (no offline queue).
     boundedByTimeout: true,
     async invoke(op) {
-      node = nodeOf(r.stream?.remoteAddress) || node;
+      node = nodeOf(redis.stream?.remoteAddress) || node;
       try {
         return await run(op);
       } catch (e) {
@@ -79,7 +93,7 @@ export function redisClient(
       }
     },
     async close() {
-      r.disconnect();
+      redis.disconnect();
     },
   };
 }
@@ -124,8 +138,56 @@ export async function connectRedis(
   return redis;
 }
 
-export const openRedisRegisterClient: ClientFactory<unknown, RegisterOp> = async (ctx) => {
-  const redis = await connectRedis(ctx.cluster, ctx.topology, ctx.timeoutMs);
+/** A connected ioredis straight to one node (a replica to read from). */
+export async function connectNode(node: ClusterNode, timeoutMs: number): Promise<Redis> {
+  const redis = new Redis({ ...redisOptions(timeoutMs), host: node.host, port: node.ports.client! });
+  redis.on('error', () => {});
+  await redis.connect();
+  return redis;
+}
+
+/**
+ * A worker's client for any protocol: everything on the primary (followed through the
+ * sentinels), or, with `readFrom: 'replica'`, reads on a replica: the worker's own (sticky) or
+ * the next one per operation that roams (see src/clients/session.ts).
+ */
+export async function openRedisClient<Op extends OperationBase & { roam?: boolean }>(
+  ctx: ClientContext<{ readFrom?: 'primary' | 'replica' }>,
+  run: RedisRun<Op>,
+): Promise<Client<Op>> {
   const byHost = new Map(ctx.cluster.nodes.map((n) => [n.host, n.name]));
-  return redisClient(redis, (address) => (address ? (byHost.get(address) ?? address) : ''));
-};
+  const nodeOf = (address: string | undefined) => (address ? (byHost.get(address) ?? address) : '');
+  const redis = await connectRedis(ctx.cluster, ctx.topology, ctx.timeoutMs);
+  const primary = redisClient(redis, nodeOf, run(redis));
+  if (ctx.options.readFrom !== 'replica') return primary;
+  const replicaNodes = ctx.cluster.nodes.filter((n) => n.role === 'replica');
+  if (replicaNodes.length === 0) {
+    await primary.close();
+    throw new Error(`redis ${ctx.topology}: readFrom replica needs replicas (topology replicas or sentinel)`);
+  }
+  const replicas = new Map<string, Client<Op>>();
+  for (const n of replicaNodes) {
+    const r = await connectNode(n, ctx.timeoutMs);
+    replicas.set(
+      n.name,
+      redisClient(r, () => n.name, run(r)),
+    );
+  }
+  const route = sessionRoute<Op>([...replicas.keys()], ctx.worker);
+  const reads = (op: Op) => op.f === 'read';
+  return {
+    get node() {
+      return primary.node;
+    },
+    nodeFor: (op) => (reads(op) ? route(op) : primary.node),
+    boundedByTimeout: true,
+    invoke: (op) => (reads(op) ? replicas.get(route(op))! : primary).invoke(op),
+    async close() {
+      await Promise.all([primary, ...replicas.values()].map((c) => c.close()));
+    },
+  };
+}
+
+export const openRedisRegisterClient: ClientFactory<{ readFrom?: 'primary' | 'replica' }, RegisterOp> = (
+  ctx,
+) => openRedisClient(ctx, registerRun);

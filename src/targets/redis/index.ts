@@ -15,6 +15,7 @@ import { fields, redisCall, redisProbe } from './call.js';
 import { openRedisRegisterClient } from './client.js';
 import { SENTINEL_MASTER, sentinelSidecar, serverCommand } from './deploy.js';
 import { redisPrimaries } from './primaries.js';
+import { openRedisCausalClient, openRedisCounterClient, openRedisSetClient } from './protocols.js';
 
 const options = z
   .object({
@@ -25,6 +26,12 @@ const options = z
       .default(2000)
       .describe('sentinel: ms without answers before a primary is down'),
     binary: z.string().default('/usr/bin/redis-server').describe('path of redis-server on the node'),
+    readFrom: z
+      .enum(['primary', 'replica'])
+      .default('primary')
+      .describe(
+        "reads on the primary, or on a replica (replicas, sentinel; the causal workload's sessions may roam between replicas)",
+      ),
     sentinelBinary: z
       .string()
       .default('/usr/bin/redis-sentinel')
@@ -118,7 +125,12 @@ export const redisTarget = defineTarget<RedisOptions>({
       clusterReady: ctx.topology === 'sentinel' ? sentinelsReady : undefined,
     };
   },
-  clients: { register: openRedisRegisterClient },
+  clients: {
+    register: openRedisRegisterClient,
+    set: openRedisSetClient,
+    counter: openRedisCounterClient,
+    causal: openRedisCausalClient,
+  },
   primaries: (cluster, _o, topology) => redisPrimaries(cluster, topology),
   logPatterns: ['REDIS BUG REPORT', 'ASSERTION FAILED', 'Guru Meditation', 'crashed by signal'],
   unsupported: (_o, ctx) =>
