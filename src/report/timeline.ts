@@ -5,7 +5,9 @@
  * into the page; the page's script (client.ts) unpacks and draws it on a canvas. Lanes pack
  * processes like worker threads: a process retired by an info completion hands its lane on.
  */
+
 import { gzipSync } from 'node:zlib';
+import { interner } from '../checker/intern.js';
 import type { History } from '../history/op.js';
 import type { Operation } from '../history/operations.js';
 import type { NemesisInterval } from '../nemesis/types.js';
@@ -59,18 +61,10 @@ function packLanes(ops: readonly Operation[], endOf: (o: Operation) => number) {
   return { laneOf, labels: laneProcs.map(label) };
 }
 
-function interner() {
-  const ids = new Map<string, number>();
+function stringIds() {
   const list: string[] = [];
-  const id = (s: string) => {
-    let i = ids.get(s);
-    if (i === undefined) {
-      i = list.length;
-      list.push(s);
-      ids.set(s, i);
-    }
-    return i;
-  };
+  const intern = interner<string, string>(list);
+  const id = (s: string) => intern(s, s);
   return { id, list };
 }
 
@@ -100,10 +94,10 @@ export function packTimeline(
   const unit = Math.max(1000, Math.ceil((tEnd - t0 + 1) / 0xfffffff0));
   const endOf = (o: Operation) => o.completion?.time ?? tEnd;
   const { laneOf, labels } = packLanes(ops, endOf);
-  const keys = interner();
-  const nodes = interner();
+  const keys = stringIds();
+  const nodes = stringIds();
   nodes.id('');
-  const fs = interner();
+  const fs = stringIds();
   // Columns: 4-byte ones first, so every view is aligned.
   const sizes = { start: 4, dur: 4, lane: 4, proc: 4, key: 4, node: 2, f: 2, type: 1 };
   const offsets = {} as TimelineMeta['offsets'];

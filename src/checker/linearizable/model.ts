@@ -3,7 +3,9 @@
  * compiled form the search runs on: states interned to small integers, so the hot loop never
  * touches a JS object.
  */
+
 import type { Value } from '../../history/op.js';
+import { interner } from '../intern.js';
 
 /** What a model sees of one operation. `type` 'info' means the output is unknown. */
 export interface ModelOp {
@@ -90,17 +92,8 @@ const EMPTY = new Int32Array(0);
 /** The generic compiled form of any model: interns states by key, memoizes transitions. */
 export function genericKernel<S>(model: Model<S>, ops: readonly ModelOp[]): Kernel {
   const states: S[] = [];
-  const ids = new Map<string | number, number>();
-  const intern = (s: S): number => {
-    const k = model.key(s);
-    let id = ids.get(k);
-    if (id === undefined) {
-      id = states.length;
-      states.push(s);
-      ids.set(k, id);
-    }
-    return id;
-  };
+  const internKey = interner<string | number, S>(states);
+  const intern = (s: S): number => internKey(model.key(s), s);
   const n = ops.length;
   const cache = new Map<number, Int32Array>();
   const stepN = (state: number, op: number): Int32Array => {

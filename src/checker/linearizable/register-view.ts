@@ -12,8 +12,10 @@
  * is still there and nothing new sits in between). So a non-linearizable closed subset proves
  * the whole key non-linearizable, which is what makes it a witness.
  */
+
 import type { Value } from '../../history/op.js';
 import type { Operation } from '../../history/operations.js';
+import { interner } from '../intern.js';
 import type { Model } from './model.js';
 import { valueKey } from './models/values.js';
 
@@ -54,18 +56,9 @@ export function registerView(model: Model, all: readonly Operation[]): RegisterV
   const ignore = (op: Operation) => (model.ignore ? model.ignore(op) : op.type === 'fail');
   const ops = all.filter((op) => !ignore(op) && op.type !== 'fail');
   const n = ops.length;
-  const ids = new Map<string, number>();
   const values: Value[] = [];
-  const id = (v: Value) => {
-    const k = valueKey(v);
-    let i = ids.get(k);
-    if (i === undefined) {
-      i = values.length;
-      values.push(v);
-      ids.set(k, i);
-    }
-    return i;
-  };
+  const intern = interner<string, Value>(values);
+  const id = (v: Value) => intern(valueKey(v), v);
   const initial = id((model.init()[0] ?? null) as Value);
   const call = new Float64Array(n);
   const ret = new Float64Array(n);

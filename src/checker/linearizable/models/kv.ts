@@ -1,5 +1,7 @@
 /** Porcupine's kv model (get/put/append on one key's string) and its compiled kernel. */
+
 import type { Value } from '../../../history/op.js';
+import { interner } from '../../intern.js';
 import type { Kernel, Model, ModelOp } from '../model.js';
 import { describe, show } from './values.js';
 
@@ -45,16 +47,8 @@ export function kv(options: { initial?: Value } = {}): Model<string> {
 /** kv compiled: states are interned strings; gets and puts need no lookup, appends are cached. */
 function kvKernel(initial: string, ops: readonly ModelOp[]): Kernel {
   const states: string[] = [];
-  const ids = new Map<string, number>();
-  const id = (v: string) => {
-    let i = ids.get(v);
-    if (i === undefined) {
-      i = states.length;
-      states.push(v);
-      ids.set(v, i);
-    }
-    return i;
-  };
+  const intern = interner<string, string>(states);
+  const id = (v: string) => intern(v, v);
   const init = id(initial);
   const n = ops.length;
   const kind = new Uint8Array(n); // 0 get, 1 put, 2 append, 3 no-op

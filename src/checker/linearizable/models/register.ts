@@ -2,7 +2,9 @@
  * The register family: `register` (read/write) and `cas-register` (plus compare-and-set), one
  * model with options for each peer's conventions, compiled to an integer kernel for speed.
  */
+
 import type { Value } from '../../../history/op.js';
+import { interner } from '../../intern.js';
 import type { Kernel, Model, ModelOp } from '../model.js';
 import { describe, sameValue, show, valueKey } from './values.js';
 
@@ -100,18 +102,9 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
     compile(ops) {
       const values: Value[] = [null];
       // Numbers and strings intern by themselves (no key string to build); others by valueKey.
-      const ids = new Map<unknown, number>([['nil', 0]]);
-      const id = (v: Value) => {
-        if (v === null || v === undefined) return 0;
-        const k = typeof v === 'number' ? v : valueKey(v);
-        let i = ids.get(k);
-        if (i === undefined) {
-          i = values.length;
-          values.push(v);
-          ids.set(k, i);
-        }
-        return i;
-      };
+      const intern = interner<unknown, Value>(values, new Map([['nil', 0]]));
+      const id = (v: Value) =>
+        v === null || v === undefined ? 0 : intern(typeof v === 'number' ? v : valueKey(v), v);
       const n = ops.length;
       const kind = new Uint8Array(n);
       const a = new Int32Array(n);
