@@ -105,8 +105,8 @@ async function preflight(cells: readonly Cell[], onRuntime?: (r: Runtime) => voi
     const probe = await probes.get(key)!;
     if (!probe.available.supported)
       throw new RuntimeUnavailableError(`runtime ${options.runtime.name}: ${probe.available.reason}`);
-    for (const family of options.nemesis?.families ?? []) {
-      const support = probe.faults[family];
+    for (const family of options.nemesis?.needs ?? []) {
+      const support = probe.faults[family as keyof RuntimeProbe['faults']];
       if (support && !support.supported)
         throw new ConfigError(
           `cell ${cell.id}: fault "${family}" is not supported: ${options.runtime.name}: ${support.reason} ${hint}`,
@@ -221,7 +221,8 @@ export async function runCampaign(m: Matrix, o: CampaignRunOptions = {}): Promis
           runId: cell.id,
           signal: o.signal,
           onProgress: (p) => {
-            phase = p.phase;
+            // The phase a crash happened in (teardown follows every crash).
+            if (p.phase !== 'teardown') phase = p.phase;
             o.onCellProgress?.(cell, p);
           },
           onEvent: (msg) => o.onCellEvent?.(cell, msg),
@@ -260,6 +261,17 @@ export async function runCampaign(m: Matrix, o: CampaignRunOptions = {}): Promis
           };
         }
       } catch (e) {
+        if (o.signal?.aborted) {
+          // Stopped by Ctrl-C on its way up: not harness trouble; --resume runs it again.
+          const why = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 200);
+          outcome = {
+            ...base,
+            status: 'interrupted',
+            exitCode: EXIT_OF.interrupted,
+            summary: `interrupted while ${phase}: ${why}`,
+          };
+          break;
+        }
         const { trouble, summary } = troubleOf(cellDir, phase, e);
         outcome = { ...base, status: 'error', exitCode: trouble === 'refused' ? 254 : 255, trouble, summary };
         if (trouble !== 'refused' && attempt <= retries && !o.signal?.aborted) {

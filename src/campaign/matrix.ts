@@ -50,7 +50,7 @@ const nameOf = (ref: unknown): string =>
 /** A label for an entry: its own, or its name made folder-safe. */
 function labelOf(kind: string, entry: Entry<string>, key: string): string {
   if (typeof entry === 'object' && !Array.isArray(entry) && entry.label) return entry.label;
-  const ref = typeof entry === 'object' && !Array.isArray(entry) ? entry[key] : entry;
+  const ref = typeof entry === 'object' && !Array.isArray(entry) && key in entry ? entry[key] : entry;
   const raw = Array.isArray(ref)
     ? ref.join('+')
     : kind === 'nemesis'
@@ -111,7 +111,15 @@ function mergeRun(base: RunConfigInput, over: Partial<RunConfigInput> | undefine
  */
 export function expandCampaign(input: unknown, where: string, defaultName: string): Matrix {
   const parsed = campaignSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(zodLine(where, parsed.error, ': '));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    // An unknown field inside a block is named with its block (`run: unknown field "seed"`).
+    if (issue?.code === 'unrecognized_keys' && issue.path.length > 0)
+      throw new ConfigError(
+        `${where}: ${issue.path.join('.')}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      );
+    throw new ConfigError(zodLine(where, parsed.error, ': '));
+  }
   // The raw input from here on: run fields keep only what was written (defaults are applied
   // once per cell, after the overrides), so an override's missing field never resets the base.
   const c = input as CampaignInput;
@@ -204,7 +212,7 @@ export function expandCampaign(input: unknown, where: string, defaultName: strin
             config.seed = seed;
             for (const o of c.overrides ?? [])
               if (matches(o, labels)) config = mergeRun(config, o.run as RunConfigInput);
-            const own = typeof t.entry === 'object' ? (t.entry.logPatterns ?? []) : [];
+            const own = typeof t.entry === 'object' && 'target' in t.entry ? (t.entry.logPatterns ?? []) : [];
             cells.push({ id, labels, config, logPatterns: [...(c.logPatterns ?? []), ...own] });
           }
         }
@@ -231,7 +239,7 @@ export function expandCampaign(input: unknown, where: string, defaultName: strin
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 function targetPart(e: CampaignInput['targets'][number]): Partial<RunConfigInput> {
-  if (typeof e === 'string') return { target: e };
+  if (typeof e === 'string' || 'deploy' in e) return { target: e };
   return {
     target: e.target,
     ...(e.options ? { targetOptions: e.options } : {}),

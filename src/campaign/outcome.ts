@@ -67,7 +67,7 @@ export function verdictLine(valid: Verdict, results: Record<string, CheckResult>
   const [name, r] = culprit;
   const text =
     typeof r.summary === 'string' ? r.summary : typeof r.error === 'string' ? r.error : String(r.valid);
-  return `${name}: ${text}`.replace(/\s+/g, ' ').slice(0, 400);
+  return `${name}: ${text}`.replace(/\s+/g, ' ').slice(0, 400).trim();
 }
 
 export const OUTCOME_FILE = 'outcome.json';

@@ -55,12 +55,14 @@ export const runFieldsSchema = runConfigSchema
   .omit({ target: true, workload: true, runtime: true, seed: true, nemesis: true, reports: true })
   .strict();
 
+const targetObject = objectWith<Target>('target', ['name', 'options', 'deploy', 'clients']);
 const targetEntry = z.union([
   z.string(),
+  targetObject,
   z
     .object({
       label: label.optional(),
-      target: z.union([z.string(), objectWith<Target>('target', ['name', 'options', 'deploy', 'clients'])]),
+      target: z.union([z.string(), targetObject]),
       options: options.optional(),
       topology: z.string().optional(),
       nodes: z.number().int().min(1).optional(),
