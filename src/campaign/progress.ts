@@ -49,7 +49,8 @@ export function campaignProgress(
   out: NodeJS.WriteStream,
   o: { total: number; parallel: number; name: string },
 ) {
-  const tty = out.isTTY === true && !process.env.CI;
+  // A terminal of no size (a pty nobody sized) shows plain lines: log-update would draw nothing.
+  const tty = out.isTTY === true && !process.env.CI && (out.columns ?? 0) > 0 && (out.rows ?? 0) > 0;
   const log = tty ? createLogUpdate(out) : undefined;
   const running = new Map<string, Running>();
   const durations: number[] = [];
