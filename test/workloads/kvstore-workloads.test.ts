@@ -19,6 +19,7 @@ import type { NemesisFamily } from '../../src/nemesis/types.js';
 import type { RunResult } from '../../src/runner/run.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { type NamedRunOptions, namedRun } from '../named-run.js';
+import { faultsIn, resultOf } from './helpers.js';
 
 const reports = mkdtempSync(join(tmpdir(), 'faultline-workloads-'));
 const TIME_S = 8;
@@ -40,12 +41,6 @@ function localRun(o: Partial<NamedRunOptions> & { workload: string }): Promise<R
   });
 }
 
-function result<T>(r: RunResult, checker: string, what: string): T {
-  const c = r.results?.[checker] as unknown as T & { summary: string };
-  console.log(`[workloads] kvstore ${what}: ${JSON.stringify({ counts: r.counts, summary: c.summary })}`);
-  return c;
-}
-
 describe('kvstore workloads on the local runtime', () => {
   it('causal: R=1 roaming sessions break read-your-writes or monotonic reads; sticky sessions on majority quorums are causal', async () => {
     const weak = await localRun({
@@ -54,8 +49,8 @@ describe('kvstore workloads on the local runtime', () => {
       workloadOptions: { sessions: 'roaming' },
       nemesis: partitions(),
     });
-    const w = result<CausalResult>(weak, 'causal', 'causal R=1 roaming');
-    console.log(`[workloads] guarantees: ${JSON.stringify(w.sessionGuarantees)}`);
+    const w = resultOf<CausalResult>(weak, 'causal', 'kvstore causal R=1 roaming');
+    expect(faultsIn(weak).partition).toBeGreaterThan(0);
     expect(w.models.CC).toBe(false);
     const named = w.sessionGuarantees['read-your-writes'] + w.sessionGuarantees['monotonic-reads'];
     expect(named).toBeGreaterThan(0);
@@ -67,15 +62,16 @@ describe('kvstore workloads on the local runtime', () => {
       workloadOptions: { sessions: 'sticky', model: 'CM' },
       nemesis: partitions(),
     });
-    const c = result<CausalResult>(control, 'causal', 'causal sticky majority');
+    const c = resultOf<CausalResult>(control, 'causal', 'kvstore causal sticky majority');
     expect(control.counts.ok).toBeGreaterThan(200);
+    expect(faultsIn(control).partition).toBeGreaterThan(0);
     expect(c.models).toEqual({ CC: true, CCv: true, CM: true });
     expect(control.valid).toBe(true);
   }, 120_000);
 
   it('counter: racy read-then-write increments lose updates; atomic ones (correct mode) do not', async () => {
     const racy = await localRun({ workload: 'counter', targetOptions: { mode: 'correct', cas: 'racy' } });
-    const r = result<CounterResult>(racy, 'counter', 'counter racy');
+    const r = resultOf<CounterResult>(racy, 'counter', 'kvstore counter racy');
     expect(r.errors.some((e) => e.problem === 'below')).toBe(true);
     expect(racy.valid).toBe(false);
     const atomic = await localRun({
@@ -83,7 +79,7 @@ describe('kvstore workloads on the local runtime', () => {
       targetOptions: { mode: 'correct' },
       nemesis: partitions(),
     });
-    const a = result<CounterResult>(atomic, 'counter', 'counter correct, partitions');
+    const a = resultOf<CounterResult>(atomic, 'counter', 'kvstore counter correct, partitions');
     expect(a.increments.ok).toBeGreaterThan(50);
     expect(atomic.valid).toBe(true);
   }, 120_000);
@@ -94,9 +90,10 @@ describe('kvstore workloads on the local runtime', () => {
       targetOptions: { mode: 'correct' },
       nemesis: nemesis(['partition', 'kill']),
     });
-    const s = result<SetResult>(run, 'set', 'set correct, partition+kill');
+    const s = resultOf<SetResult>(run, 'set', 'kvstore set correct, partition+kill');
     expect(s.acknowledged).toBeGreaterThan(50);
     expect(s.lost).toBe(0);
+    expect(faultsIn(run)).toMatchObject({ partition: expect.any(Number), kill: expect.any(Number) });
     expect(run.valid).toBe(true);
   }, 120_000);
 });
