@@ -44,7 +44,10 @@ export interface Resolved {
 }
 
 export function resolveRun(
-  o: Pick<RunOptions, 'target' | 'targetOptions' | 'topology' | 'nodes' | 'workload' | 'workloadOptions'> & {
+  o: Pick<
+    RunOptions,
+    'runtime' | 'target' | 'targetOptions' | 'topology' | 'nodes' | 'workload' | 'workloadOptions'
+  > & {
     faults: readonly FaultKind[];
     runId: string;
   },
@@ -69,7 +72,12 @@ export function resolveRun(
   }
   const targetOptions = parseWith(`target ${target.name}`, target.options, o.targetOptions);
   const workloadOptions = parseWith(`workload ${workload.name}`, workload.options, o.workloadOptions);
-  const context: DeployContext = { runId: o.runId, topology, faults: o.faults };
+  const context: DeployContext = {
+    runId: o.runId,
+    topology,
+    faults: o.faults,
+    clock: o.runtime.clock ?? 'libfaketime',
+  };
   const unsupported = target.unsupported?.(targetOptions, context) ?? {};
   for (const fault of o.faults) {
     const reason = unsupported[fault];

@@ -30,7 +30,12 @@ export interface LaunchOptions {
 export async function launch(runtime: Runtime, target: Target, o: LaunchOptions = {}): Promise<Cluster> {
   const topology = o.topology ?? target.defaultTopology;
   const options = parseWith(`target ${target.name}`, target.options, o.targetOptions);
-  const context = { runId: o.runId ?? newRunId(), topology, faults: o.faults ?? [] };
+  const context = {
+    runId: o.runId ?? newRunId(),
+    topology,
+    faults: o.faults ?? [],
+    clock: runtime.clock ?? ('libfaketime' as const),
+  };
   const placement = await runtime.allocate({
     runId: context.runId,
     nodes: o.nodes ?? target.defaultNodes(topology),

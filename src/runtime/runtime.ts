@@ -79,6 +79,11 @@ export interface Placement {
 export interface Runtime {
   /** docker, local, ssh, ... (for run.json and messages). */
   readonly name: string;
+  /**
+   * How clock faults reach a node: `libfaketime` under the database (default; programs that
+   * read time through the vDSO, as Go does, never see it) or the node's `system` clock.
+   */
+  readonly clock?: 'libfaketime' | 'system';
   probe(): Promise<RuntimeProbe>;
   allocate(request: AllocateRequest): Promise<Placement>;
   /** Removes what crashed runs left behind (all of faultline's, or one run's); names what it removed. */

@@ -50,8 +50,10 @@ export interface Deployment {
 export interface DeployContext {
   runId: string;
   topology: string;
-  /** The fault families the run will inject (a target may deploy differently for them). */
+  /** The cluster abilities the run's faults use (a target may deploy differently for them). */
   faults: readonly FaultKind[];
+  /** How the runtime skews clocks (absent: libfaketime). */
+  clock?: 'libfaketime' | 'system';
 }
 
 /** Everything a client factory gets: which worker it serves, the cluster, the target's options. */

@@ -49,6 +49,7 @@ export function createSshRuntime(o: SshRuntimeOptions): Runtime {
 
   return {
     name: 'ssh',
+    clock: 'system',
     async probe(): Promise<RuntimeProbe> {
       if (!hosts || hostsError) {
         const no = { supported: false as const, reason: hostsError ?? 'no hosts' };

@@ -79,8 +79,12 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
   primaries: (cluster) => etcdLeader(cluster),
   // Go's panics and fatal errors, the race detector, and zap's panic/fatal levels.
   logPatterns: ['^panic: ', '^fatal error: ', 'WARNING: DATA RACE', '"level":"(panic|fatal|dpanic)"'],
-  unsupported: () => ({
-    clock:
-      'etcd is a Go program: it reads the clock through the vDSO, which libfaketime cannot intercept, so clock skew would have no effect',
-  }),
+  // On a runtime that sets the node's system clock (ssh), clock faults reach etcd too.
+  unsupported: (_o, ctx) =>
+    ctx.clock === 'system'
+      ? {}
+      : {
+          clock:
+            'etcd is a Go program: it reads the clock through the vDSO, which libfaketime cannot intercept, so clock skew would have no effect',
+        },
 });
