@@ -37,7 +37,22 @@ function resolveRuntime(config: RunConfig): Runtime {
   const ref = config.runtime ?? DEFAULT_RUNTIME;
   if (typeof ref !== 'string' && 'allocate' in ref) return ref;
   const factory: RuntimeFactory = byName('runtime', RUNTIMES, runtimeByName, ref as string | RuntimeFactory);
-  return factory.create(parseWith(`runtime ${factory.name}`, factory.options, config.runtimeOptions));
+  return factory.create(
+    parseWith(`runtime ${factory.name}`, factory.options, runtimeSection(config, factory.name)),
+  );
+}
+
+/**
+ * A runtime's options: `runtimeOptions` itself, or, when every key of it names a runtime
+ * (`{ ssh: { hosts }, docker: { subnet } }`), that runtime's section, so one config runs on
+ * any runtime by changing only `runtime`.
+ */
+function runtimeSection(config: RunConfig, name: string): Record<string, unknown> | undefined {
+  const options = config.runtimeOptions;
+  if (!options) return undefined;
+  const keys = Object.keys(options);
+  const sectioned = keys.length > 0 && keys.every((k) => Object.hasOwn(RUNTIMES, k) || k === name);
+  return sectioned ? (options[name] as Record<string, unknown> | undefined) : options;
 }
 
 const asList = (v: string | string[] | undefined): string[] =>

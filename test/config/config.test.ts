@@ -109,6 +109,20 @@ export default { target: { ...kvstoreTarget, name: 'mystore', options } };`,
     await expect(prepared(['stray'])).rejects.toThrow(/argument/);
   });
 
+  it('one config, any runtime: runtimeOptions by runtime name, only `runtime` changes', async () => {
+    const body = (runtime: string) =>
+      `export default { runtime: '${runtime}', target: 'kvstore', runtimeOptions: { ssh: { hosts: 'root@127.0.0.1:22' }, docker: { subnet: '10.213.77.0/24' }, local: {} } };`;
+    for (const runtime of ['ssh', 'docker', 'local']) {
+      const o = await prepared(['--config', configFile(`${runtime}.config.ts`, body(runtime))]);
+      expect(o.runtime.name).toBe(runtime);
+    }
+    const bad = configFile(
+      'bad-section.config.ts',
+      body('docker').replace("subnet: '10.213.77.0/24'", 'subnet: 7'),
+    );
+    await expect(prepared(['--config', bad])).rejects.toThrow(/runtime docker\.subnet/);
+  });
+
   it('names the bad field in one line', async () => {
     const cases: [string, string, RegExp][] = [
       [
