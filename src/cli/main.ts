@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `faultline` command. Each subcommand lives in its own module and registers itself here. */
 import { Command } from 'commander';
+import { terminalText } from '../history/errors.js';
 import { registerCampaign } from './campaign.js';
 import { registerCheck } from './check.js';
 import { registerClean } from './clean.js';
@@ -26,6 +27,9 @@ registerClean(program);
 registerReport(program);
 registerCampaign(program);
 registerRecheck(program);
-for (const command of program.commands) command.exitOverride();
+// commander's own messages quote what the user typed: escape it, as every other error line is.
+const output = { outputError: (text: string, write: (s: string) => void) => write(terminalText(text)) };
+program.configureOutput(output);
+for (const command of program.commands) command.exitOverride().configureOutput(output);
 
 program.parseAsync(process.argv).catch(exitOnError);
