@@ -69,7 +69,7 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('redis workloads on the lo
     for (const workload of ['set', 'counter']) {
       const r = await localRun({ workload });
       console.log(
-        `[workloads] redis ${workload}: ${JSON.stringify(r.counts)} ${(r.results?.[workload] as { summary?: string }).summary}`,
+        `[workloads] redis ${workload}: ${JSON.stringify(r.counts)} ${(r.results?.[workload] as { summary?: string } | undefined)?.summary}`,
       );
       expect(r.counts.ok).toBeGreaterThan(1000);
       expect(r.valid).toBe(true);
