@@ -13,7 +13,12 @@
  *
  * Per key: reads are numbered in invocation order, each element's reads are collected as
  * CSR lists on typed arrays, and its last absent read is found by walking down from the last
- * read past the ones that show it: O(operations + element occurrences in reads).
+ * read past the ones that show it: O(operations + element occurrences in reads). The event
+ * objects are walked in order, once (pairing) and once more (classifying adds and reads, and
+ * grouping them by key into columns); the per-key passes then read those columns and touch an
+ * event only for a read's value. Per-key buffers are reused from key to key, and the big typed
+ * arrays are few and sized once, so a check of 10^6 operations allocates little (each full
+ * garbage collection of a history that size costs ~0.5 s).
  */
 import type { History, Key, Op, Value } from '../history/op.js';
 import { FAIL, IntList, nsToMs, OK, type Pairing, pairEvents, type Quantiles, quantiles } from './sweep.js';
@@ -109,6 +114,13 @@ function newKeyData(): KeyData {
   };
 }
 
+/** Empties `d` for the next key, keeping its lists' capacity (no allocation per key). */
+function clearKeyData(d: KeyData): void {
+  d.values = [];
+  for (const list of [d.addInv, d.addAck, d.addOutcome, d.seenComp, d.lastRead, d.posInLast]) list.length = 0;
+  for (const list of [d.count, d.readInv, d.readComp, d.occ, d.readStart]) list.length = 0;
+}
+
 /** Element identity: primitives as themselves, anything else by its JSON. */
 const identity = (e: Value): unknown => (typeof e === 'object' && e !== null ? JSON.stringify(e) : e);
 
@@ -144,6 +156,11 @@ class ReadDecoder {
     private readonly ids: Map<unknown, number>,
   ) {}
 
+  /** Forgets the previous read (a new key begins). */
+  reset(): void {
+    this.prev = [];
+  }
+
   decode(value: readonly Value[], r: number, c: number): void {
     const d = this.d;
     if (this.curIds.length < value.length) this.curIds = new Int32Array(value.length * 2);
@@ -172,26 +189,53 @@ class ReadDecoder {
   }
 }
 
-/** One pass over a key's invocations: elements, their adds, and the reads as element-id lists. */
-function collect(ops: readonly Op[], pairing: Pairing, invokes: Int32Array, names: Required<SetOptions>) {
+/** Buffers of `readsByElement`, grown as needed and reused from key to key. */
+interface Transpose {
+  start: Int32Array;
+  fill: Int32Array;
+  reads: Int32Array;
+}
+
+/** What one key's pass reuses from key to key: its data, the element ids, the read decoder. */
+interface KeyScratch {
+  d: KeyData;
+  ids: Map<unknown, number>;
+  decoder: ReadDecoder;
+  transpose: Transpose;
+}
+
+function keyScratch(): KeyScratch {
   const d = newKeyData();
   const ids = new Map<unknown, number>();
-  const decoder = new ReadDecoder(d, ids);
+  const transpose = { start: new Int32Array(1), fill: new Int32Array(0), reads: new Int32Array(0) };
+  return { d, ids, decoder: new ReadDecoder(d, ids), transpose };
+}
+
+/**
+ * One pass over a key's invocations (group `slot` of the columns): elements, their adds, and
+ * the reads as element-id lists. Touches no event but a read's completion (and an add whose
+ * element is not a number).
+ */
+function collect(ops: readonly Op[], g: Grouped, slot: number, scratch: KeyScratch) {
+  const { d, ids, decoder } = scratch;
+  clearKeyData(d);
+  ids.clear();
+  decoder.reset();
   let malformed = 0;
-  for (let i = 0; i < invokes.length; i++) {
-    const p = invokes[i]!;
-    const op = ops[p]!;
-    const c = pairing.completion[p]!;
-    const o = pairing.outcome[p]!;
-    if (op.f === names.add) {
-      const id = idOf(d, ids, op.value);
+  for (let j = g.start[slot]!; j < g.start[slot + 1]!; j++) {
+    const p = g.pos[j]!;
+    const c = g.comp[j]!;
+    const o = g.outcome[j]!;
+    const kind = g.kind[j]!;
+    if (kind !== READ) {
+      const id = idOf(d, ids, kind === ADD ? g.element[j]! : ops[p]!.value);
       if (d.addInv.data[id]! < 0) d.addInv.data[id] = p;
       // An element added twice: the best outcome counts (ok over info over fail).
       if (o === OK && d.addOutcome.data[id] !== OK) d.addAck.data[id] = c;
       if (d.addOutcome.data[id] === 0 || o === OK || (o !== FAIL && d.addOutcome.data[id] === FAIL)) {
         d.addOutcome.data[id] = o;
       }
-    } else if (op.f === names.read && o === OK) {
+    } else if (o === OK) {
       const value = ops[c]!.value;
       if (value !== null && !Array.isArray(value)) {
         malformed++;
@@ -205,16 +249,18 @@ function collect(ops: readonly Op[], pairing: Pairing, invokes: Int32Array, name
     }
   }
   d.readStart.push(d.occ.length);
-  return { d, malformed };
+  return malformed;
 }
 
 /** Each element's reads, ascending: the transpose of the reads' element lists. */
-function readsByElement(d: KeyData): { start: Int32Array; reads: Int32Array } {
+function readsByElement(d: KeyData, t: Transpose): { start: Int32Array; reads: Int32Array } {
   const n = d.values.length;
-  const start = new Int32Array(n + 1);
+  if (t.start.length < n + 1) t.start = new Int32Array(2 * n + 1);
+  if (t.fill.length < n) t.fill = new Int32Array(2 * n);
+  if (t.reads.length < d.occ.length) t.reads = new Int32Array(2 * d.occ.length);
+  const { start, fill, reads } = t;
   for (let id = 0; id < n; id++) start[id + 1] = start[id]! + d.count.data[id]!;
-  const fill = start.slice(0, n);
-  const reads = new Int32Array(d.occ.length);
+  fill.set(start.subarray(0, n));
   const R = d.readInv.length;
   for (let r = 0; r < R; r++) {
     for (let j = d.readStart.data[r]!; j < d.readStart.data[r + 1]!; j++) reads[fill[d.occ.data[j]!]!++] = r;
@@ -275,11 +321,12 @@ function judgeKey(
   ops: readonly Op[],
   time: Float64Array,
   key: Key | undefined,
-  d: KeyData,
+  scratch: KeyScratch,
   acc: Accumulator,
   o: Required<SetOptions>,
 ) {
-  const { start, reads } = readsByElement(d);
+  const d = scratch.d;
+  const { start, reads } = readsByElement(d, scratch.transpose);
   const R = d.readInv.length;
   const readInv = d.readInv.data;
   const c = acc.counts;
@@ -322,6 +369,7 @@ function judgeKey(
     } else if (lastAbsent >= 0) {
       c.stale++;
       const staleMs = nsToMs(time[readInv[lastAbsent + 1]!]! - time[known]!);
+      if (acc.staleCount === acc.stale.length) acc.stale = grow(acc.stale, acc.staleCount + 1);
       acc.stale[acc.staleCount++] = staleMs;
       if (room(c.staleElements))
         c.staleElements.push({ ...evidenceOf(ops, key, d, id, 'stale', known, lastAbsent), staleMs });
@@ -329,20 +377,65 @@ function judgeKey(
   }
 }
 
-/** Invocation positions grouped by key (a counting sort on the key slots), in history order. */
-function invokesByKey(ops: readonly Op[], pairing: Pairing): Int32Array[] {
-  const k = pairing.keys.length;
-  const sizes = new Int32Array(k);
-  for (let p = 0; p < ops.length; p++)
-    if (ops[p]!.type === 'invoke' && ops[p]!.process !== 'nemesis') sizes[pairing.keySlot[p]!]!++;
-  const groups = Array.from({ length: k }, (_, s) => new Int32Array(sizes[s]!));
-  const fill = new Int32Array(k);
-  for (let p = 0; p < ops.length; p++) {
-    if (ops[p]!.type !== 'invoke' || ops[p]!.process === 'nemesis') continue;
-    const s = pairing.keySlot[p]!;
-    groups[s]![fill[s]!++] = p;
+const ADD = 1;
+const READ = 2;
+/** An add whose element is not an int32: the event holds it. */
+const ADD_OTHER = 3;
+
+/**
+ * The client invocations of adds and reads grouped by key (CSR: group s is
+ * `start[s]..start[s+1]`), in history order within a group, with what the per-key pass needs
+ * copied beside each: so that pass reads these columns in order instead of jumping around the
+ * history's events and the pairing's per-position arrays.
+ */
+interface Grouped {
+  start: Int32Array;
+  pos: Int32Array;
+  comp: Int32Array;
+  outcome: Uint8Array;
+  kind: Uint8Array;
+  /** An add's element when it is an int32 (kind ADD); for ADD_OTHER the event has it. */
+  element: Int32Array;
+  /** How many adds (a bound on the first-seen samples). */
+  adds: number;
+}
+
+/** Classifies every event, then groups by key (the passes that touch events: in order, once each). */
+function group(ops: readonly Op[], pairing: Pairing, o: Required<SetOptions>): Grouped {
+  const n = ops.length;
+  const kind = new Uint8Array(n);
+  const start = new Int32Array(pairing.keys.length + 1);
+  let adds = 0;
+  for (let p = 0; p < n; p++) {
+    const op = ops[p]!;
+    if (op.type !== 'invoke' || op.process === 'nemesis') continue;
+    if (op.f === o.add) {
+      kind[p] = ADD;
+      adds++;
+    } else if (op.f === o.read) kind[p] = READ;
+    else continue;
+    start[pairing.keySlot[p]! + 1]!++;
   }
-  return groups;
+  for (let s = 0; s + 1 < start.length; s++) start[s + 1]! += start[s]!;
+  const m = start[start.length - 1]!;
+  const g: Grouped = {
+    ...{ start, pos: new Int32Array(m), comp: new Int32Array(m), outcome: new Uint8Array(m) },
+    ...{ kind: new Uint8Array(m), element: new Int32Array(m), adds },
+  };
+  const fill = start.slice(0, -1);
+  for (let p = 0; p < n; p++) {
+    if (kind[p] === 0) continue;
+    const j = fill[pairing.keySlot[p]!]!++;
+    g.pos[j] = p;
+    g.comp[j] = pairing.completion[p]!;
+    g.outcome[j] = pairing.outcome[p]!;
+    g.kind[j] = kind[p]!;
+    if (kind[p] !== ADD) continue;
+    const v = ops[p]!.value;
+    if (typeof v === 'number' && (v | 0) === v) g.element[j] = v;
+    else g.kind[j] = ADD_OTHER;
+  }
+  return g;
 }
 
 export function checkSet(history: History, options: SetOptions = {}): SetResult {
@@ -366,20 +459,22 @@ export function checkSet(history: History, options: SetOptions = {}): SetResult 
       unexpectedElements: [],
     },
   };
+  const grouped = group(ops, pairing, o);
   const acc: Accumulator = {
     counts,
-    firstSeen: new Float64Array(0),
+    // At most one sample per add: typed arrays sized once (a check's big allocations are
+    // few, which spares the history a full garbage collection).
+    firstSeen: new Float64Array(grouped.adds),
     firstSeenCount: 0,
-    stale: new Float64Array(0),
+    stale: new Float64Array(16),
     staleCount: 0,
   };
-  invokesByKey(ops, pairing).forEach((invokes, slot) => {
-    const { d, malformed } = collect(ops, pairing, invokes, o);
-    counts.malformedReads += malformed;
-    acc.firstSeen = grow(acc.firstSeen, acc.firstSeenCount + d.values.length);
-    acc.stale = grow(acc.stale, acc.staleCount + d.values.length);
-    judgeKey(ops, pairing.time, pairing.keys[slot], d, acc, o);
-  });
+  const scratch = keyScratch();
+  for (let slot = 0; slot < pairing.keys.length; slot++) {
+    if (grouped.start[slot] === grouped.start[slot + 1]) continue;
+    counts.malformedReads += collect(ops, grouped, slot, scratch);
+    judgeKey(ops, pairing.time, pairing.keys[slot], scratch, acc, o);
+  }
   const latencyMs = {
     firstSeen: quantiles(acc.firstSeen, acc.firstSeenCount),
     stale: quantiles(acc.stale, acc.staleCount),

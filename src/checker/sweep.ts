@@ -34,30 +34,38 @@ export function pairEvents(ops: readonly Op[]): Pairing {
   let open = new Int32Array(64);
   let lastKey: Key | undefined;
   let lastSlot = -1;
+  const slotOf = (key: Key | undefined) => {
+    if (lastSlot < 0 || key !== lastKey) {
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = keys.length;
+        slots.set(key, slot);
+        keys.push(key);
+      }
+      lastKey = key;
+      lastSlot = slot;
+    }
+    return lastSlot;
+  };
   for (let p = 0; p < n; p++) {
     const op = ops[p]!;
     const process = op.process;
     time[p] = op.time;
     if (process === 'nemesis') continue;
-    if (lastSlot < 0 || op.key !== lastKey) {
-      let slot = slots.get(op.key);
-      if (slot === undefined) {
-        slot = keys.length;
-        slots.set(op.key, slot);
-        keys.push(op.key);
-      }
-      lastKey = op.key;
-      lastSlot = slot;
-    }
-    keySlot[p] = lastSlot;
     if (process >= open.length) open = grown(open, process + 1);
     if (op.type === 'invoke') {
+      keySlot[p] = slotOf(op.key);
       open[process] = p + 1;
       outcome[p] = INFO;
       continue;
     }
     const inv = open[process]! - 1;
-    if (inv < 0) continue; // a completion without invocation: the reader rejects these
+    // A completion has its invocation's key (the history's reader checks it): no lookup.
+    if (inv < 0) {
+      keySlot[p] = slotOf(op.key);
+      continue; // a completion without invocation: the reader rejects these
+    }
+    keySlot[p] = keySlot[inv]!;
     open[process] = 0;
     completion[inv] = p;
     outcome[inv] = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO;
@@ -78,14 +86,46 @@ export interface Quantiles {
   max: number;
 }
 
-/** Nearest-rank quantiles of the first `count` samples (sorted in place); null when none. */
+/**
+ * Nearest-rank quantiles of the first `count` samples (reordered in place); null when none.
+ * Selection, not a sort: O(count).
+ */
 export function quantiles(samples: Float64Array, count: number): Quantiles | null {
   if (count === 0) return null;
-  const sorted = samples.subarray(0, count).sort();
-  const at = (q: number) => sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))]!;
+  const a = samples.subarray(0, count);
+  const rank = (q: number) => Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1));
+  const r95 = rank(0.95);
+  const r50 = rank(0.5);
+  select(a, r95, 0, count - 1);
+  select(a, r50, 0, r95);
+  let max = a[r95]!;
+  for (let i = r95 + 1; i < count; i++) if (a[i]! > max) max = a[i]!;
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { count, p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted[count - 1]!) };
+  return { count, p50: round(a[r50]!), p95: round(a[r95]!), max: round(max) };
 }
+
+/** Hoare's quickselect: puts the k-th smallest of a[lo..hi] at k, smaller before, larger after. */
+function select(a: Float64Array, k: number, lo: number, hi: number): void {
+  while (hi > lo) {
+    const pivot = median3(a[lo]!, a[(lo + hi) >>> 1]!, a[hi]!);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+const median3 = (x: number, y: number, z: number) => Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
 
 /** Growable Int32 storage, for lists whose length is known only at the end. */
 export class IntList {
