@@ -288,9 +288,17 @@ describe('kvstore weaknesses, each behind its switch', () => {
   }
 
   it('racy read-modify-write loses acknowledged increments and adds', async () => {
-    const r = await updateRace('racy');
-    expect(r.counter).toBeLessThan(r.acked);
-    expect(r.addedOk.filter((e) => !r.set.includes(e)).length).toBeGreaterThan(0);
+    // A race: 30 concurrent updates usually collide at once; on a loaded machine they may
+    // trickle in one by one, so a few rounds are allowed (each a fresh cluster).
+    let lostIncrs = false;
+    let lostAdds = false;
+    for (let round = 0; round < 4 && !(lostIncrs && lostAdds); round++) {
+      const r = await updateRace('racy');
+      lostIncrs ||= r.counter < r.acked;
+      lostAdds ||= r.addedOk.some((e) => !r.set.includes(e));
+    }
+    expect(lostIncrs).toBe(true);
+    expect(lostAdds).toBe(true);
   });
 
   it('atomic read-modify-write keeps every acknowledged increment and add', async () => {

@@ -21,7 +21,7 @@ describe('faultline run --nemesis: refused before the run', () => {
     const flood = await faultline('run', '--target', 'kvstore', '--nemesis', 'partition,flood');
     expect(flood.code).toBe(254);
     expect(flood.stderr).toMatch(
-      /unknown fault family "flood" \(known: partition, kill, pause, clock, loss, latency\)/,
+      /unknown fault family "flood" \(known: partition, kill, pause, clock, loss, latency, bounce\)/,
     );
     const shape = await faultline(
       'run',

@@ -42,12 +42,17 @@ const broken = (c: CausalResult) => Object.values(c.sessionGuarantees).reduce((a
 
 describe.skipIf(!existsSync('/usr/bin/redis-server'))('redis workloads on the local runtime', () => {
   it('causal: reads from replicas break session guarantees (sticky and roaming); reads from the primary are causal', async () => {
-    const sticky = causal(
-      await localRun({ workload: 'causal', targetOptions: { readFrom: 'replica' } }),
-      'replica reads, sticky',
-    );
-    expect(sticky.models.CC).toBe(false);
-    expect(broken(sticky)).toBeGreaterThan(0);
+    // A sticky session sees its own writes late only when a replica lags at that moment: in a
+    // short run that can miss, so up to three runs (seeds) are tried.
+    let sticky: CausalResult | undefined;
+    for (let seed = 1; seed <= 3 && (sticky === undefined || sticky.models.CC); seed++) {
+      sticky = causal(
+        await localRun({ workload: 'causal', seed, targetOptions: { readFrom: 'replica' } }),
+        `replica reads, sticky, seed ${seed}`,
+      );
+    }
+    expect(sticky!.models.CC).toBe(false);
+    expect(broken(sticky!)).toBeGreaterThan(0);
     const roaming = causal(
       await localRun({
         workload: 'causal',
@@ -63,7 +68,7 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('redis workloads on the lo
     expect(primary.counts.ok).toBeGreaterThan(1000);
     expect(p.models).toEqual({ CC: true, CCv: true, CM: true });
     expect(primary.valid).toBe(true);
-  }, 120_000);
+  }, 240_000);
 
   it('set and counter on the primary: valid', async () => {
     for (const workload of ['set', 'counter']) {

@@ -305,11 +305,17 @@ export async function startCluster(
       requireFault('pause');
       const s = state(name);
       if (s.paused) return;
-      try {
-        await bounded(`pause ${name}`, (abortSignal) => s.container.pause({ abortSignal }));
-      } catch (e) {
-        // The engine still counts it paused from a thaw it did not see: freeze the cgroup.
-        if (!(statusOf(e) === 409 && setFrozen(s.container.id, s.pid, true))) throw e;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await bounded(`pause ${name}`, (abortSignal) => s.container.pause({ abortSignal }));
+          break;
+        } catch (e) {
+          // The engine still counts it paused from a thaw it did not see: freeze the cgroup.
+          if (statusOf(e) === 409 && setFrozen(s.container.id, s.pid, true)) break;
+          // runc gives up freezing a cgroup whose processes are busy forking; it passes a moment later.
+          if (attempt >= 3 || !/unable to freeze/.test(String((e as Error).message))) throw e;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
       }
       s.paused = true;
     },
