@@ -4,6 +4,7 @@
  * and on GitHub Actions annotations and a job summary. Exits with the worst cell: 0 valid,
  * 1 invalid, 2 unknown, 255 harness trouble (254: bad campaign file or flags).
  */
+
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CampaignRunOptions, RuntimeUnavailableError, runCampaign } from '../campaign/execute.js';
@@ -14,6 +15,7 @@ import { campaignProgress } from '../campaign/progress.js';
 import { ConfigError } from '../config/load.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { EXIT, UsageError } from './exit.js';
+import { interruptHandling as sharedInterrupt } from './interrupt.js';
 
 const int = (min: number) => (text: string) => {
   const n = Number(text);
@@ -47,46 +49,11 @@ interface Flags {
 
 /** Ctrl-C once: start no more cells, stop the running ones (teardown, check); twice: remove everything now. */
 function interruptHandling(runtimes: Set<Runtime>) {
-  const controller = new AbortController();
-  let signals = 0;
-  const stopAll = () => Promise.allSettled([...runtimes].map((r) => r.stopAll()));
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      process.stderr.write(
-        `\nfaultline: ${signal}: starting no more cells; the running ones tear down, then the summary (again to force)\n`,
-      );
-      controller.abort();
-    } else {
-      process.stderr.write(`\nfaultline: ${signal} again: removing the running cells' nodes now\n`);
-      void stopAll().finally(() => process.exit(130));
-    }
-  };
-  let crashed = false;
-  const onCrash = (e: unknown) => {
-    if (crashed) return;
-    crashed = true;
-    try {
-      process.stderr.write(`faultline: internal error: ${(e as Error)?.message ?? e}\n`);
-    } catch {}
-    void stopAll().finally(() => process.exit(EXIT.crash));
-  };
-  const onStderrError = () => {};
-  process.stderr.on('error', onStderrError);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
-      process.stderr.off('error', onStderrError);
-    },
-  };
+  return sharedInterrupt({
+    stopAll: () => Promise.allSettled([...runtimes].map((r) => r.stopAll())),
+    first: 'starting no more cells; the running ones tear down, then the summary',
+    second: "removing the running cells' nodes now",
+  });
 }
 
 export async function campaignCommand(file: string, flags: Flags): Promise<number> {

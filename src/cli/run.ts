@@ -4,6 +4,7 @@
  * arguments or config, 255 crash or no runtime). Target, workload and runtime flags are made
  * from their options schemas (src/config/flags.ts), so this file names none of them.
  */
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -26,7 +27,8 @@ import { UnsupportedFaultError } from '../runtime/cluster.js';
 import { DEFAULT_RUNTIME, RUNTIMES } from '../runtime/registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { TARGETS } from '../targets/index.js';
-import { EXIT, exitWith, UsageError } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
+import { interruptHandling as sharedInterrupt } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { GENERIC_KEYS, registerRunFlags } from './run-flags.js';
 
@@ -146,45 +148,11 @@ async function probeRuntime(runtime: Runtime, o: RunOptions): Promise<number | u
 
 /** Ctrl-C once: stop and tear down; twice: remove everything now and exit. */
 function interruptHandling(runtime: Runtime) {
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      process.stderr.write(`\nfaultline: ${signal}: stopping the run, tearing down (again to force)\n`);
-      controller.abort();
-    } else {
-      process.stderr.write(`\nfaultline: ${signal} again: removing the run's nodes now\n`);
-      void runtime.stopAll().finally(() => exitWith(130));
-    }
-  };
-  // Once: a crash while crashing (say, stderr gone: EPIPE on the message below) must not loop.
-  let crashed = false;
-  const onCrash = (e: unknown) => {
-    if (crashed) return;
-    crashed = true;
-    try {
-      process.stderr.write(`faultline: internal error: ${(e as Error)?.message ?? e}\n`);
-    } catch {}
-    void runtime.stopAll().finally(() => exitWith(EXIT.crash));
-  };
-  // A reader that went away (a closed pipe) costs the progress lines, not the run.
-  const onStderrError = () => {};
-  process.stderr.on('error', onStderrError);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
-      process.stderr.off('error', onStderrError);
-    },
-  };
+  return sharedInterrupt({
+    stopAll: () => runtime.stopAll(),
+    first: 'stopping the run, tearing down',
+    second: "removing the run's nodes now",
+  });
 }
 
 function printResult(result: RunResult, o: RunOptions, json: boolean): void {
