@@ -53,16 +53,23 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('redis workloads on the lo
     }
     expect(sticky!.models.CC).toBe(false);
     expect(broken(sticky!)).toBeGreaterThan(0);
-    const roaming = causal(
-      await localRun({
-        workload: 'causal',
-        targetOptions: { readFrom: 'replica' },
-        workloadOptions: { sessions: 'roaming' },
-      }),
-      'replica reads, roaming',
-    );
-    expect(roaming.models.CC).toBe(false);
-    expect(roaming.sessionGuarantees['monotonic-reads']).toBeGreaterThan(0);
+    // Roaming between two replicas that lag by about the same amount: which guarantee a
+    // session trips over (its own write missing, or a read going back in time) varies by run;
+    // a CI run saw read-your-writes and writes-follow-reads broken with monotonic reads intact.
+    let roaming: CausalResult | undefined;
+    for (let seed = 1; seed <= 3 && (roaming === undefined || broken(roaming) === 0); seed++) {
+      roaming = causal(
+        await localRun({
+          workload: 'causal',
+          seed,
+          targetOptions: { readFrom: 'replica' },
+          workloadOptions: { sessions: 'roaming' },
+        }),
+        `replica reads, roaming, seed ${seed}`,
+      );
+    }
+    expect(roaming!.models.CC).toBe(false);
+    expect(broken(roaming!)).toBeGreaterThan(0);
     const primary = await localRun({ workload: 'causal', workloadOptions: { model: 'CM' } });
     const p = causal(primary, 'primary reads');
     expect(primary.counts.ok).toBeGreaterThan(1000);
