@@ -47,7 +47,7 @@ function resolveRuntime(config: RunConfig): Runtime {
  * (`{ ssh: { hosts }, docker: { subnet } }`), that runtime's section, so one config runs on
  * any runtime by changing only `runtime`.
  */
-function runtimeSection(config: RunConfig, name: string): Record<string, unknown> | undefined {
+export function runtimeSection(config: RunConfig, name: string): Record<string, unknown> | undefined {
   const options = config.runtimeOptions;
   if (!options) return undefined;
   const keys = Object.keys(options);

@@ -14,7 +14,7 @@
  * Every test also checks that nothing is left: no process in the namespaces but sshd, no
  * faultline chain, no run directory. Skips, saying why, when not root or without `ip netns`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -377,15 +377,31 @@ describe.skipIf(unavailable !== undefined)('SSH runtime on network-namespace hos
       await exited(child);
       await new Promise((r) => setTimeout(r, 1000));
       expect(etcdRunning()).toBe(3);
-      const rt = runtime();
-      const dry = await rt.clean({ dryRun: true });
-      expect(dry.filter((l) => / run .* node n\d$/.test(l))).toHaveLength(3);
+      // `faultline clean` given the same hosts, as a user would after a crash.
+      const clean = (...more: string[]) => {
+        const out = spawnSync(
+          process.execPath,
+          [
+            cli,
+            'clean',
+            '--hosts',
+            h.hosts.join(','),
+            '--identity-file',
+            h.identityFile,
+            '--remote-dir',
+            h.remoteDir,
+            ...more,
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        log('clean', { more, status: out.status, stdout: out.stdout, stderr: out.stderr });
+        return out.stdout.split('\n').filter((l) => / run .* node n\d$/.test(l));
+      };
+      expect(clean('--dry-run')).toHaveLength(3);
       expect(etcdRunning()).toBe(3);
-      const removed = await rt.clean();
-      log('clean', removed);
-      expect(removed.filter((l) => / run .* node n\d$/.test(l))).toHaveLength(3);
+      expect(clean()).toHaveLength(3);
       expect(await nothingLeft(5000)).toEqual([]);
-      expect(await rt.clean()).toEqual([]);
+      expect(await runtime().clean()).toEqual([]);
     }, 120_000);
   });
 });
