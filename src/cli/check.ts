@@ -15,7 +15,6 @@ import { InputError, OpError, terminalText } from '../history/errors.js';
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
 import { readHistoryFile } from '../history/read.js';
-import { renderReport } from '../report/page.js';
 import { UsageError } from './exit.js';
 import { oneOf, parseFormat, parseJsonValue, parseSeconds } from './options.js';
 
@@ -67,6 +66,8 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
     );
   }
   if (flags.report) {
+    // Loaded only when asked for: the report renderer is not needed to judge a history.
+    const { renderReport } = await import('../report/page.js');
     const page = renderReport({
       title: `faultline check ${file}`,
       valid: result.valid,
