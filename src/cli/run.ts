@@ -173,6 +173,17 @@ function printResult(result: RunResult, o: RunOptions, json: boolean): void {
   if (existsSync(page)) process.stdout.write(`report: ${page}\n`);
 }
 
+/**
+ * An interrupted run can prove an anomaly but not that the store is correct: what it
+ * recorded being valid says nothing of the time it did not run, so that is "unknown" (2),
+ * never 0 for a CI job that was cancelled.
+ */
+function exitOf(result: { valid: boolean | 'unknown'; interrupted?: boolean }, checked: boolean): number {
+  if (!checked) return result.interrupted ? EXIT.unknown : EXIT.valid;
+  if (result.interrupted && result.valid !== false) return EXIT.unknown;
+  return exitCodeFor(result.valid);
+}
+
 export async function runCommand(
   cmd: Command,
   generated: ReturnType<typeof generateFlags>['flags'],
@@ -194,7 +205,7 @@ export async function runCommand(
     });
     progress.end();
     printResult(result, options, cmd.opts().json === true);
-    return options.check === false ? EXIT.valid : exitCodeFor(result.valid);
+    return exitOf(result, options.check !== false);
   } catch (e) {
     // The running cluster cannot do a fault (e.g. latency without netem): refused before the workload.
     if (e instanceof UnsupportedFaultError || e instanceof InvalidRunError) throw new UsageError(e.message);

@@ -134,7 +134,8 @@ function startCli(
   return { child, running };
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((r) => child.once('exit', () => r()));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
 describe.skipIf(!existsSync(cli))('the CLI on the local runtime leaves nothing behind', () => {
   it('Ctrl-C mid-run: torn down, history kept', async () => {
@@ -146,10 +147,13 @@ describe.skipIf(!existsSync(cli))('the CLI on the local runtime leaves nothing b
     expect(processesUnder(dir).length).toBeGreaterThanOrEqual(3);
     const gone = exited(child);
     child.kill('SIGINT');
-    await gone;
+    const code = await gone;
     const [runId] = readdirSync(dir);
     const meta = JSON.parse(readFileSync(join(dir, runId!, 'run.json'), 'utf8'));
     expect(meta.status).toBe('interrupted');
+    // An interrupted run proves an anomaly (1) or nothing (2): never 0.
+    const results = JSON.parse(readFileSync(join(dir, runId!, 'results.json'), 'utf8'));
+    expect(code).toBe(results.valid === false ? 1 : 2);
     expect(await expectNothingLeft(dir, portsOf(meta.cluster ?? {}))).toEqual([]);
     expect(readdirSync(state)).toEqual([]);
   }, 60_000);
