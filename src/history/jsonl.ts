@@ -2,33 +2,48 @@
  * faultline's own history format: JSON Lines, one event per line (shared/spec/history.md).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 import { buildHistory, type RawEvent, setSourceLines } from './build.js';
 import { InputError } from './errors.js';
 import type { History, Op, Value } from './op.js';
 
-const valueSchema: z.ZodType<Value> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number(),
-    z.string(),
-    z.array(valueSchema),
-    z.record(z.string(), valueSchema),
-  ]),
-);
+/** The schema of one event, built with the zod module given. */
+function buildEventSchema(z: typeof Zod.z) {
+  const valueSchema: Zod.ZodType<Value> = z.lazy(() =>
+    z.union([
+      z.null(),
+      z.boolean(),
+      z.number(),
+      z.string(),
+      z.array(valueSchema),
+      z.record(z.string(), valueSchema),
+    ]),
+  );
+  return z.strictObject({
+    index: z.number().int().nonnegative(),
+    time: z.number().int().nonnegative(),
+    process: z.union([z.number().int().nonnegative(), z.literal('nemesis')]),
+    type: z.enum(['invoke', 'ok', 'fail', 'info']),
+    f: z.string().min(1),
+    key: z.union([z.string(), z.number()]).optional(),
+    value: valueSchema.default(null),
+    error: z.string().optional(),
+    node: z.string().optional(),
+  });
+}
 
-const eventSchema = z.strictObject({
-  index: z.number().int().nonnegative(),
-  time: z.number().int().nonnegative(),
-  process: z.union([z.number().int().nonnegative(), z.literal('nemesis')]),
-  type: z.enum(['invoke', 'ok', 'fail', 'info']),
-  f: z.string().min(1),
-  key: z.union([z.string(), z.number()]).optional(),
-  value: valueSchema.default(null),
-  error: z.string().optional(),
-  node: z.string().optional(),
-});
+let schema: ReturnType<typeof buildEventSchema> | undefined;
+
+/**
+ * zod is loaded on the first file the fast paths refuse: loading it is ~0.4 s of start-up that
+ * a valid file never needs. Its CommonJS build, through require, keeps the checked path
+ * synchronous; the schema is used here only, so no value crosses between the two builds.
+ */
+function eventSchema(): ReturnType<typeof buildEventSchema> {
+  schema ??= buildEventSchema((createRequire(import.meta.url)('zod') as typeof Zod).z);
+  return schema;
+}
 
 /** Parses faultline JSONL text. Throws InputError naming the line on any defect. */
 export function parseJsonl(text: string, file: string): History {
@@ -154,9 +169,9 @@ export function parseJsonlChecked(text: string, file: string): History {
     } catch (e) {
       throw new InputError(file, lineNo, `not valid JSON (${(e as Error).message})`);
     }
-    let parsed: ReturnType<typeof eventSchema.safeParse>;
+    let parsed: ReturnType<ReturnType<typeof eventSchema>['safeParse']>;
     try {
-      parsed = eventSchema.safeParse(json);
+      parsed = eventSchema().safeParse(json);
     } catch {
       throw new InputError(file, lineNo, 'value nested too deeply');
     }
