@@ -3,16 +3,16 @@
  * the name it was filed under, for results written before it existed). A new checker plugs in
  * with one entry here; a checker without one gets its summary and a folded JSON view.
  */
+import type { CausalResult } from '../checker/causal/types.js';
+import type { CounterResult } from '../checker/counter.js';
 import type { LinearizabilityResult } from '../checker/linearizable/index.js';
+import type { SetResult } from '../checker/set.js';
 import type { Counts } from '../checker/stats.js';
 import type { CheckResult } from '../checker/types.js';
-import {
-  type AnomalyMark,
-  causalMarks,
-  linearizableDetails,
-  linearizableMarks,
-  type RenderContext,
-} from './evidence.js';
+import { causalDetails, causalMarks } from './evidence/causal.js';
+import { counterDetails, counterMarks } from './evidence/counter.js';
+import { setDetails, setMarks } from './evidence/set.js';
+import { type AnomalyMark, linearizableDetails, linearizableMarks, type RenderContext } from './evidence.js';
 import { esc, verdictBadge } from './html.js';
 
 export interface ResultRenderer {
@@ -55,7 +55,18 @@ export const renderers: Record<string, ResultRenderer> = {
     anomalies: (r, ctx) => linearizableMarks(r as LinearizabilityResult, ctx),
     details: (r) => linearizableDetails(r as LinearizabilityResult),
   },
-  causal: { anomalies: (r, ctx) => causalMarks(r as Parameters<typeof causalMarks>[0], ctx) },
+  causal: {
+    anomalies: (r, ctx) => causalMarks(r as CausalResult, ctx),
+    details: (r, ctx) => causalDetails(r as CausalResult, ctx),
+  },
+  set: {
+    anomalies: (r, ctx) => setMarks(r as SetResult, ctx),
+    details: (r, ctx) => setDetails(r as SetResult, ctx),
+  },
+  counter: {
+    anomalies: (r, ctx) => counterMarks(r as CounterResult, ctx),
+    details: (r, ctx) => counterDetails(r as CounterResult, ctx),
+  },
   stats: {
     details: (r) => (r.byF && r.total ? countsTable(r.byF as Record<string, Counts>, r.total as Counts) : ''),
   },

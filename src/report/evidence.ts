@@ -1,8 +1,8 @@
 /**
- * The evidence of the linearizability and causal checkers as a person reads it: each anomaly
- * first in plain words, with its witness (the few operations that alone cannot be ordered), the
- * processes, nodes and times, and the faults active then; the search's longest partial
- * linearizations folded below.
+ * The evidence of the linearizability checker as a person reads it: each anomaly first in plain
+ * words, with its witness (the few operations that alone cannot be ordered), the processes,
+ * nodes and times, and the faults active then; the search's longest partial linearizations
+ * folded below. The other checkers' evidence: evidence/{set,counter,causal}.ts.
  */
 
 import type { WitnessOp } from '../checker/linearizable/explain.js';
@@ -107,40 +107,4 @@ export function linearizableDetails(r: LinearizabilityResult): string {
   if (failures.length > LIST_LIMIT)
     parts.push(`<p class="muted">…and ${failures.length - LIST_LIMIT} more keys.</p>`);
   return parts.join('');
-}
-
-interface CausalAnomalyLike {
-  pattern?: string;
-  models?: string[];
-  explanation?: string;
-  ops?: Array<{
-    index?: number;
-    process?: number;
-    f?: string;
-    key?: unknown;
-    value?: unknown;
-    time?: number;
-  }>;
-  edges?: Array<{ from: number; to: number; kind: string; why: string }>;
-}
-
-export function causalMarks(r: { anomalies?: CausalAnomalyLike[] }, _ctx: RenderContext): AnomalyMark[] {
-  return (r.anomalies ?? []).map((a) => {
-    const ops = (a.ops ?? [])
-      .map(
-        (o) =>
-          `<li>process ${esc(o.process)} ${esc(o.f)} ${json(o.key)} ${json(o.value)}${o.time !== undefined ? ` at ${seconds(o.time)}` : ''} (event ${esc(o.index)})</li>`,
-      )
-      .join('');
-    const edges = (a.edges ?? [])
-      .map((e) => `<li><code>${esc(e.from)} —${esc(e.kind)}→ ${esc(e.to)}</code> ${esc(e.why)}</li>`)
-      .join('');
-    return {
-      checker: 'causal',
-      title: `${a.pattern ?? 'causal anomaly'} (violates ${(a.models ?? []).join(', ')})`,
-      explanation: a.explanation ?? '',
-      events: (a.ops ?? []).flatMap((o) => (o.index === undefined ? [] : [o.index])),
-      html: `<p class="plain">${esc(a.explanation ?? '')}</p>${ops ? `<p>Witness:</p><ul class="witness">${ops}</ul>` : ''}${edges ? `<details><summary>Edges</summary><ul>${edges}</ul></details>` : ''}`,
-    };
-  });
 }

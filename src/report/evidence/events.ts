@@ -1,0 +1,64 @@
+/**
+ * Small helpers the evidence renderers share: an event by its index, who ran it and when, in
+ * words, and capped lists (a 10^6-operation report names a few items and counts the rest).
+ */
+import type { History, Op } from '../../history/op.js';
+import { esc } from '../html.js';
+
+export const seconds = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+
+/** Most lists show this many items, then "…and M more". */
+export const SHOW = 20;
+
+/** The event with this index (events are dense from 0, so normally `ops[index]`). */
+export function eventAt(history: History, index: number | null | undefined): Op | undefined {
+  if (index === null || index === undefined || index < 0) return undefined;
+  const op = history.ops[index];
+  if (op && op.index === index) return op;
+  return history.ops.find((o) => o.index === index);
+}
+
+/** "process 3 on n2" (the node when the event recorded one). */
+export const who = (op: Op | undefined): string =>
+  op ? `process ${op.process}${op.node ? ` on ${op.node}` : ''}` : 'an unknown process';
+
+/** "at 1.234 s" in a history with real time, else "at event 17" (times mean nothing there). */
+export const when = (history: History, op: Op | undefined): string =>
+  op ? (history.realTime ? `at ${seconds(op.time)}` : `at event ${op.index}`) : '';
+
+/** A time cell: seconds in a real-time history, empty otherwise. */
+export const timeCell = (history: History, op: Op | undefined): string =>
+  op && history.realTime ? seconds(op.time) : '';
+
+/** The first `limit` items rendered, and a line saying how many of `total` are not shown. */
+export function capped<T>(items: readonly T[], total: number, limit: number, noun: string) {
+  const shown = items.slice(0, limit);
+  const rest = Math.max(0, total - shown.length);
+  return {
+    shown,
+    more: rest > 0 ? `<p class="muted">…and ${rest} more ${esc(noun)}.</p>` : '',
+  };
+}
+
+/** A small table: a header row and rows of already-escaped cells. */
+export function table(cls: string, head: string[], rows: string[][]): string {
+  const tr = (cells: string[], tag: string) =>
+    `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+  return `<table class="${cls}">${tr(head.map(esc), 'th')}${rows.map((r) => tr(r, 'td')).join('')}</table>`;
+}
+
+/** The invocation (per process, the open one) of each completion among `completions`. */
+export function invocationsOf(history: History, completions: ReadonlySet<number>): Map<number, Op> {
+  const out = new Map<number, Op>();
+  if (completions.size === 0) return out;
+  const open = new Map<unknown, Op>();
+  for (const op of history.ops) {
+    if (op.type === 'invoke') open.set(op.process, op);
+    else {
+      const inv = open.get(op.process);
+      open.delete(op.process);
+      if (inv && completions.has(op.index)) out.set(op.index, inv);
+    }
+  }
+  return out;
+}
