@@ -339,7 +339,8 @@ export async function runCampaign(m: Matrix, o: CampaignRunOptions = {}): Promis
     end: new Date().toISOString(),
     durationS: Number(((Date.now() - t0) / 1000).toFixed(1)),
     stopped,
-    exitCode: worstExit(ordered.map((c) => c.exitCode)),
+    // Cells an interrupt kept from running prove nothing: at best unknown (2), never 0.
+    exitCode: worstExit([...ordered.map((c) => c.exitCode), ...(stopped === 'interrupted' ? [2] : [])]),
     counts: countOutcomes(ordered, m.excluded.length),
     cells: ordered,
     excluded: m.excluded.map((e) => ({ id: e.id, ...(e.reason ? { reason: e.reason } : {}) })),
