@@ -1,21 +1,26 @@
 /**
  * The report in a real browser: Debian's Chromium driven by playwright-core opens reports of an
- * invalid run (stale reads and non-atomic cas under partitions), a valid run with faults, and a
- * causal anomaly; no console errors, the first anomaly in view on open with its witness listed,
+ * invalid run (stale reads and non-atomic cas under partitions), a valid run with faults, a
+ * causal anomaly, and a real set run on the local kvstore whose racy adds lose elements (the
+ * run's own index.html); no console errors, the first anomaly in view on open with its witness listed,
  * navigation to the last operation, and screenshots under reports/browser/ for people to see.
  * Skipped, saying why, when /usr/bin/chromium is missing (CI installs it: scripts/setup-browser.sh).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFaultyHistory } from '../../bench/history-gen.js';
 import { checkCausal } from '../../src/checker/causal/index.js';
 import { checkLinearizable } from '../../src/checker/linearizable/index.js';
+import type { SetResult } from '../../src/checker/set.js';
 import { statsChecker } from '../../src/checker/stats.js';
 import type { History } from '../../src/history/op.js';
 import { readHistoryFile } from '../../src/history/read.js';
 import { renderReport } from '../../src/report/page.js';
+import { createLocalRuntime } from '../../src/runtime/local/index.js';
+import { namedRun } from '../named-run.js';
 import { causalManifest } from '../peers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -142,8 +147,49 @@ describe.skipIf(missing !== undefined)('report in Chromium', () => {
     const file = await write('causal', `causal ${entry.file}`, history, { causal } as never);
     const { page, errors } = await open(file);
     expect(await inViewport(page, '#anomaly-1')).toBe(true);
-    expect(await page.locator('#anomaly-1 ul.witness li').count()).toBeGreaterThan(1);
+    expect(await page.locator('#anomaly-1 table.witness tr').count()).toBeGreaterThan(2);
     await page.screenshot({ path: join(OUT, 'causal.png'), fullPage: false });
     expect(errors).toEqual([]);
   });
+
+  it('a set run that lost elements: the first lost element in words, the reads that missed it, on the timeline', async () => {
+    // A real run: the local kvstore with read-then-write adds (cas racy) loses concurrent adds.
+    const run = await namedRun({
+      target: 'kvstore',
+      workload: 'set',
+      concurrency: 10,
+      timeLimitS: 4,
+      seed: 7,
+      opTimeoutMs: 1000,
+      reportsDir: mkdtempSync(join(tmpdir(), 'faultline-browser-set-')),
+      runtime: createLocalRuntime(),
+      targetOptions: { mode: 'correct', cas: 'racy' },
+    });
+    const set = run.results!.set as SetResult;
+    expect(set.lost).toBeGreaterThan(0);
+    const { page, errors } = await open(join(run.dir, 'index.html'));
+    expect(await inViewport(page, '#anomaly-1')).toBe(true);
+    expect(await page.locator('#anomaly-1 h3').textContent()).toContain('lost element');
+    const plain = await page.locator('#anomaly-1 .plain').textContent();
+    expect(plain).toMatch(/was lost: process \d+ on n\d added it at [\d.]+ s; the add was acknowledged at/);
+    expect(plain).toMatch(/Every one of the \d+ read\(s\) of its set since/);
+    expect(await page.locator('#anomaly-1 table.witness tr').count()).toBeGreaterThan(1);
+    expect(await page.locator('#timeline-readout').textContent()).toContain(
+      `anomaly 1 of ${Math.min(set.lost, 20)}`,
+    );
+    // The lost element's add lies inside the view the timeline opened with.
+    const add = set.lostElements[0]!.addIndex!;
+    const meta = JSON.parse((await page.locator('#timeline-meta').textContent())!) as {
+      unit: number;
+      t0: number;
+    };
+    const history = await readHistoryFile(run.historyPath);
+    const [a, b] = (await api(page, 't.view')) as [number, number];
+    const at = (history.ops[add]!.time - meta.t0) / meta.unit;
+    expect(at).toBeGreaterThanOrEqual(a);
+    expect(at).toBeLessThanOrEqual(b);
+    await page.screenshot({ path: join(OUT, 'set-lost.png'), fullPage: false });
+    expect(await page.locator('section.checker').filter({ hasText: 'Lost elements' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
