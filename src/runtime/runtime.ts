@@ -45,6 +45,18 @@ export interface NodeSlot {
    * that way). Absent: the other node's own address. Use `peerAddress` rather than calling it.
    */
   peer?(other: string, port: string): string;
+  /**
+   * The "host:port" this node advertises for a named port that every other node dials at the
+   * one address (etcd's peer URL), when the runtime puts a proxy there that names each
+   * connection's sender (the deployment's `identify` for that port): the local runtime. The
+   * node still listens at `host:ports[port]`. Absent: that same address. Use `advertisedAddress`.
+   */
+  advertise?(port: string): string;
+}
+
+/** The address `slot` tells every other node to reach its named port at. */
+export function advertisedAddress(slot: NodeSlot, port: string): string {
+  return slot.advertise?.(port) ?? `${slot.host}:${slot.ports[port]}`;
 }
 
 /** The address `from` reaches `to`'s named port at (per pair where the runtime routes so). */
@@ -60,6 +72,8 @@ export interface AllocateRequest {
   ports: Record<string, number>;
   /** Where node logs go (`<logDir>/<node>.log`). */
   logDir: string;
+  /** The fault abilities the run will use (a runtime may prepare for them: Docker's latency proxy). */
+  faults?: readonly FaultKind[];
   /** Progress messages for people. */
   onEvent?: (message: string) => void;
   signal?: AbortSignal;

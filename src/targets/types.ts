@@ -44,6 +44,13 @@ export interface Deployment {
   version?(node: ClusterNode): Promise<string>;
   /** Checks the whole cluster once every node is ready (e.g. a leader exists). */
   clusterReady?(nodes: readonly ClusterNode[]): Promise<boolean>;
+  /**
+   * Per port advertised with `advertisedAddress`: names a connection's sending node from the
+   * bytes it sends (the local runtime's proxy cuts such connections per pair once named).
+   */
+  identify?: Record<string, (data: Buffer) => string | undefined>;
+  /** Which nodes each node connects to, when not every node to every other (partition exactness). */
+  dials?: Record<string, readonly string[]>;
 }
 
 /** What the run tells a target about itself besides the target's own options. */

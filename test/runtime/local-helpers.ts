@@ -57,16 +57,23 @@ export interface Endpoint {
   port: number;
 }
 
-/** Every address a local cluster's info names (proxy routes and the nodes' own, on the node's host). */
+/** Every address a local cluster's info names (every proxy route, and the nodes' own ports). */
 export function portsOf(info: Record<string, unknown>): Endpoint[] {
   const nodes = (info.nodes ?? []) as {
     host: string;
     ports: Record<string, number>;
     listens: Record<string, number>;
   }[];
-  return nodes.flatMap((n) =>
-    [...Object.values(n.ports), ...Object.values(n.listens ?? {})].map((port) => ({ host: n.host, port })),
-  );
+  const routes = ((info.proxy as { routes?: { address: string }[] } | undefined)?.routes ?? []).map((r) => {
+    const at = r.address.lastIndexOf(':');
+    return { host: r.address.slice(0, at), port: Number(r.address.slice(at + 1)) };
+  });
+  return [
+    ...nodes.flatMap((n) =>
+      [...Object.values(n.ports), ...Object.values(n.listens ?? {})].map((port) => ({ host: n.host, port })),
+    ),
+    ...routes,
+  ];
 }
 
 export async function expectNothingLeft(dir: string, ports: Endpoint[]): Promise<string[]> {

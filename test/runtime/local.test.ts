@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { launch } from '../../src/runner/start.js';
 import type { LocalCluster } from '../../src/runtime/local/index.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
-import { CLIENT, FaultProxy } from '../../src/runtime/proxy/index.js';
+import { CLIENT, FaultProxy, UNKNOWN } from '../../src/runtime/proxy/index.js';
 import { etcdTarget } from '../../src/targets/etcd/index.js';
 import { kvstoreTarget } from '../../src/targets/kvstore/index.js';
 import { call, expectNothingLeft, portsOf } from './local-helpers.js';
@@ -121,6 +121,40 @@ describe('TCP fault proxy', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(s3.destroyed || s3.readyState !== 'open').toBe(true);
     await close();
+  });
+
+  it('a shared route names each sender with the identify hook (across chunks) and cuts per pair; an unnamed one is never cut', async () => {
+    const server = net.createServer((c) => {
+      c.on('error', () => {});
+      c.pipe(c);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const proxy = new FaultProxy();
+    const route = await proxy.addRoute({
+      from: UNKNOWN,
+      to: 'n3',
+      targetHost: '127.0.0.1',
+      targetPort: (server.address() as net.AddressInfo).port,
+      identify: (d) => /from:(n\d)\n/.exec(d.toString())?.[1],
+    });
+    const [a, b, anon] = await Promise.all([1, 2, 3].map(() => connect(route.port)));
+    // The marker arrives in two chunks; the carry joins them.
+    expect(await roundTrip(a!, 'hello fr')).toBeLessThan(50);
+    expect(await roundTrip(a!, 'om:n1\n')).toBeLessThan(50);
+    expect(await roundTrip(b!, 'from:n2\n')).toBeLessThan(50);
+    expect(await roundTrip(anon!, 'who knows\n')).toBeLessThan(50);
+    expect(proxy.stats.identified).toBe(2);
+    proxy.partition({ n3: ['n1'] });
+    expect(await roundTrip(a!, 'cut', 300)).toBe('timeout');
+    expect(await roundTrip(b!, 'fine')).toBeLessThan(50);
+    expect(await roundTrip(anon!, 'fine')).toBeLessThan(50);
+    // A sender named only after the cut is held from its first named byte.
+    const late = await connect(route.port);
+    expect(await roundTrip(late, 'from:n1\n', 300)).toBe('timeout');
+    proxy.heal();
+    for (const s of [a!, b!, anon!, late]) s.destroy();
+    await proxy.close();
+    await new Promise((r) => server.close(r));
   });
 
   it('limits bandwidth', async () => {
@@ -243,17 +277,19 @@ describe('local runtime, kvstore', () => {
 });
 
 describe.skipIf(!(await import('node:fs')).existsSync('/usr/bin/etcd'))('local runtime, etcd', () => {
-  it('refuses partitions by name (one advertised address per member); kill, pause and latency are supported', async () => {
+  it('partitions per sender (one advertised peer address per member, senders named), kill, pause and latency supported; clock refused', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
     const cluster = await launch(runtime, etcdTarget, { logDir });
     const ports = portsOf(cluster.info);
     try {
-      expect(cluster.faults.partition.supported).toBe(false);
+      expect(cluster.faults.partition.supported).toBe(true);
+      expect(JSON.stringify(cluster.info.proxy)).toMatch(/names each connection's sender/);
       expect(
         cluster.faults.kill.supported && cluster.faults.pause.supported && cluster.faults.latency.supported,
       ).toBe(true);
       expect(cluster.faults.clock.supported).toBe(false);
-      await expect(cluster.partition({ n1: ['n2'], n2: ['n1'] })).rejects.toThrow(/partition.*advertises/);
+      const clock = cluster.faults.clock;
+      expect(clock.supported ? '' : clock.reason).toMatch(/libfaketime/);
     } finally {
       await cluster.stop();
     }

@@ -30,7 +30,7 @@ import {
   UnsupportedFaultError,
 } from '../cluster.js';
 import { processStartTime } from '../process.js';
-import { CLIENT, FaultProxy, type Route, type Toxics } from '../proxy/index.js';
+import { CLIENT, FaultProxy, type Route, type Toxics, UNKNOWN } from '../proxy/index.js';
 import type { AllocateRequest, NodeSlot, Placement, RuntimeProbe } from '../runtime.js';
 import {
   controlDir,
@@ -175,6 +175,8 @@ export async function allocateLocal(
     const realPorts = (i: number) => Object.fromEntries(portNames.map((p, k) => [p, real[i]![k]!]));
     const clientRoutes = new Map<string, Record<string, Route>>();
     const peerRoutes = new Map<string, Route>();
+    // One per node and port, which every peer dials (the target names each sender: identify).
+    const shared = new Map<string, Route>();
     const used = new Set<Route>();
     const key = (from: string, to: string, port: string) => `${from}>${to}:${port}`;
     await Promise.all(
@@ -184,6 +186,7 @@ export async function allocateLocal(
         for (const p of portNames) {
           const at = { host: nodeHost(i), targetHost: nodeHost(i), targetPort: ports[p]! };
           mine[p] = await proxy.addRoute({ from: CLIENT, to, ...at });
+          shared.set(`${to}:${p}`, await proxy.addRoute({ from: UNKNOWN, to, ...at }));
           for (const from of names) {
             if (from === to) continue;
             peerRoutes.set(key(from, to, p), await proxy.addRoute({ from, to, ...at }));
@@ -205,21 +208,43 @@ export async function allocateLocal(
         used.add(r);
         return r.address;
       },
+      advertise(port: string) {
+        const r = shared.get(`${name}:${port}`);
+        if (!r) throw new Error(`${name} has no ${port} port`);
+        used.add(r);
+        return r.address;
+      },
     }));
     return {
       slots,
       info: { runtime: 'local', hosts: names.map((_, i) => nodeHost(i)), blackhole: settings.blackhole },
       async start(deployment) {
-        // Routes no target asked for are closed; whether every pair is routed decides partitions.
+        // A shared route cuts per pair only with the target's hook naming each sender.
+        for (const [at, r] of shared) {
+          const identify = deployment.identify?.[at.slice(at.indexOf(':') + 1)];
+          if (identify && used.has(r)) proxy.identifyOn(r, identify);
+          else used.delete(r);
+        }
+        // Whether every pair that talks is routed decides partitions; unused routes are closed.
+        const through = (a: string, b: string, p: string) =>
+          used.has(peerRoutes.get(key(a, b, p))!) || used.has(shared.get(`${b}:${p}`)!);
+        const dials = (a: string, b: string) =>
+          !deployment.dials || Boolean(deployment.dials[a]?.includes(b));
         const routed = names.every((a) =>
-          names.every((b) => a === b || portNames.some((p) => used.has(peerRoutes.get(key(a, b, p))!))),
+          names.every((b) => a === b || !dials(a, b) || portNames.some((p) => through(a, b, p))),
         );
+        const identified = [...shared.values()].some((r) => used.has(r));
         await Promise.all(
-          [...peerRoutes.values()].filter((r) => !used.has(r)).map((r) => proxy.removeRoute(r)),
+          [...peerRoutes.values(), ...shared.values()]
+            .filter((r) => !used.has(r))
+            .map((r) => proxy.removeRoute(r)),
         );
         live.delete(holder);
         released.done = true;
-        return startLocal(req, settings, live, proxy, deployment, slots, clientRoutes, routed);
+        return startLocal(req, settings, live, proxy, deployment, slots, clientRoutes, {
+          routed,
+          identified,
+        });
       },
       release: holder.stop,
     };
@@ -237,8 +262,9 @@ async function startLocal(
   deployment: Deployment,
   slots: readonly NodeSlot[],
   clientRoutes: Map<string, Record<string, Route>>,
-  routedPerPair: boolean,
+  peers: { routed: boolean; identified: boolean },
 ): Promise<LocalCluster> {
+  const routedPerPair = peers.routed;
   const emit = req.onEvent ?? (() => {});
   const t0 = Date.now();
   const t = tools();
@@ -279,9 +305,13 @@ async function startLocal(
       "the database links jemalloc, which hangs under libfaketime, and faultline's stand-in is not built (scripts/setup-docker.sh builds it; it needs gcc)",
     );
   for (const [f, reason] of Object.entries(deployment.unsupported ?? {})) no(f as FaultKind, reason);
-  const partitionNote = routedPerPair
-    ? 'exact for every grudge: each node reaches each other node through its own proxy route'
-    : undefined;
+  const partitionNote = !routedPerPair
+    ? undefined
+    : peers.identified
+      ? "exact for every grudge on the traffic whose sender the target's identify hook names: every node dials a peer's advertised port through one proxy route, which names each connection's sender from what it sends and cuts it per pair; a connection that never names its sender is never cut"
+      : deployment.dials
+        ? 'exact for every grudge: each node reaches each node it dials through its own proxy route, and the other pairs exchange nothing'
+        : 'exact for every grudge: each node reaches each other node through its own proxy route';
   if (!routedPerPair)
     no(
       'partition',
@@ -588,6 +618,7 @@ async function startLocal(
       blackhole: settings.blackhole,
       nodes: [...procs.values()].map((p) => ({ ...p.node, listens: p.slot.ports, pid: p.db?.pid })),
       proxy: {
+        routes: proxy.list().map((r) => ({ from: r.from, to: r.to, address: r.address })),
         clients: 'every client connection goes through the proxy',
         peers: routedPerPair
           ? 'node-to-node traffic goes through per-pair proxy routes'

@@ -14,6 +14,12 @@
  *               retransmission timeout, with the given probability).
  *   reset       every open connection to or from a node is reset.
  *
+ * A route may serve every node at once (a port all peers dial at the one address it advertises,
+ * as etcd's peer port): its `identify` hook, supplied by the target, names each connection's
+ * sender from the bytes it sends. Until it does, the connection's sender is UNKNOWN, which no
+ * grudge names, so it is never cut; from then on it is cut per pair like any other. One
+ * connection has one sender (its dialer), so a name, once given, holds for the connection.
+ *
  * Order is kept per direction (a chunk is never released before the one in front of it), so
  * jitter widens gaps but never reorders bytes, as on a TCP stream.
  */
@@ -21,6 +27,15 @@ import net from 'node:net';
 
 /** The endpoint name of the harness's own clients. */
 export const CLIENT = 'client';
+/** The sender of a connection to a shared route until its route's `identify` names it. */
+export const UNKNOWN = '?';
+
+/**
+ * Names the node that opened a connection from data it sent: the proxy calls it with each
+ * chunk from the dialer (prefixed by the last bytes before it, so a marker split across chunks
+ * is seen) until it returns a node name; undefined means "not yet".
+ */
+export type Identify = (data: Buffer) => string | undefined;
 
 export type BlackholeMode = 'hold' | 'refuse';
 
@@ -38,8 +53,10 @@ export interface Toxics {
 }
 
 export interface RouteSpec {
-  /** Who connects through this route: a node name, or CLIENT. */
+  /** Who connects through this route: a node name, CLIENT, or UNKNOWN (with `identify`). */
   from: string;
+  /** For a route every peer dials: names each connection's sender (see Identify). */
+  identify?: Identify;
   /** The node it reaches. */
   to: string;
   /** Where the node listens. */
@@ -63,7 +80,12 @@ export interface ProxyStats {
   open: number;
   bytes: number;
   resets: number;
+  /** Connections to shared routes whose sender `identify` named. */
+  identified: number;
 }
+
+/** How many bytes of a chunk's predecessor `identify` sees in front of it. */
+const CARRY = 256;
 
 const HIGH_WATER = 1 << 20;
 
@@ -83,19 +105,32 @@ class Pipe {
 
   constructor(
     private readonly proxy: FaultProxy,
+    private readonly conn: Connection,
     private readonly src: net.Socket,
     private readonly dst: net.Socket,
-    readonly srcNode: string,
-    readonly dstNode: string,
+    /** Dialer to listener (the connection's `from` sends) or back. */
+    private readonly forward: boolean,
   ) {
-    src.on('data', (chunk: Buffer) => this.push(chunk));
+    src.on('data', (chunk: Buffer) => {
+      // The sender is named before its data is judged, so a cut applies from its first byte.
+      if (this.forward && this.conn.from === UNKNOWN && !this.conn.observe(chunk)) return;
+      this.push(chunk);
+    });
     src.on('end', () => {
       this.ended = true;
       this.flush();
     });
   }
 
-  private push(chunk: Buffer): void {
+  get srcNode(): string {
+    return this.forward ? this.conn.from : this.conn.to;
+  }
+  get dstNode(): string {
+    return this.forward ? this.conn.to : this.conn.from;
+  }
+
+  /** Queues a chunk from the source (or one read before the pipe existed). */
+  push(chunk: Buffer): void {
     this.proxy.stats.bytes += chunk.length;
     const t = this.proxy.toxicsOf(this.srcNode);
     if (!t && this.queue.length === 0 && !this.proxy.blocked(this.srcNode, this.dstNode)) {
@@ -167,12 +202,17 @@ class Connection {
   readonly pipes: Pipe[] = [];
   private upstream: net.Socket | undefined;
   private closed = false;
+  /** Who sends from the dialing side: the route's, or what `identify` says (shared routes). */
+  from: string;
+  /** The tail of what the dialer sent, while its sender is unknown. */
+  private carry: Buffer | undefined;
 
   constructor(
     private readonly proxy: FaultProxy,
     private readonly route: RouteImpl,
     private readonly downstream: net.Socket,
   ) {
+    this.from = route.from;
     downstream.setNoDelay(true);
     downstream.on('error', () => this.close());
     downstream.on('close', () => this.close());
@@ -181,9 +221,6 @@ class Connection {
     this.tryConnect();
   }
 
-  get from() {
-    return this.route.from;
-  }
   get to() {
     return this.route.to;
   }
@@ -199,10 +236,34 @@ class Connection {
     up.on('close', () => this.close());
     up.on('connect', () => {
       if (this.closed) return;
-      this.pipes.push(new Pipe(this.proxy, this.downstream, up, this.from, this.to));
-      this.pipes.push(new Pipe(this.proxy, up, this.downstream, this.to, this.from));
+      this.pipes.push(new Pipe(this.proxy, this, this.downstream, up, true));
+      this.pipes.push(new Pipe(this.proxy, this, up, this.downstream, false));
       this.downstream.resume();
     });
+  }
+
+  /**
+   * Shows a chunk from the dialer to the route's `identify` while the sender is unknown;
+   * false when the connection was reset because the sender it named is cut off (refuse mode).
+   */
+  observe(chunk: Buffer): boolean {
+    const identify = this.route.identify;
+    if (!identify) return true;
+    const seen = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const name = identify(seen);
+    if (name === undefined) {
+      this.carry = Buffer.from(seen.subarray(Math.max(0, seen.length - CARRY)));
+      return true;
+    }
+    this.carry = undefined;
+    this.from = name;
+    this.proxy.stats.identified++;
+    const cut = this.proxy.blocked(this.from, this.to) || this.proxy.blocked(this.to, this.from);
+    if (cut && this.proxy.mode === 'refuse') {
+      this.reset();
+      return false;
+    }
+    return true;
   }
 
   /** Called when faults change. */
@@ -239,12 +300,14 @@ class RouteImpl implements Route {
   readonly to: string;
   readonly targetHost: string;
   readonly targetPort: number;
+  identify: Identify | undefined;
 
   constructor(
     private readonly proxy: FaultProxy,
     spec: RouteSpec,
   ) {
     this.from = spec.from;
+    this.identify = spec.identify;
     this.to = spec.to;
     this.targetHost = spec.targetHost;
     this.targetPort = spec.targetPort;
@@ -287,7 +350,7 @@ export interface FaultProxyOptions {
 
 export class FaultProxy {
   readonly mode: BlackholeMode;
-  readonly stats: ProxyStats = { connections: 0, open: 0, bytes: 0, resets: 0 };
+  readonly stats: ProxyStats = { connections: 0, open: 0, bytes: 0, resets: 0, identified: 0 };
   private readonly routes: RouteImpl[] = [];
   /** "dst<src": dst drops what src sends. */
   private cuts = new Set<string>();
@@ -313,6 +376,11 @@ export class FaultProxy {
     if (i >= 0) this.routes.splice(i, 1);
     for (const c of [...r.connections]) c.close();
     await new Promise<void>((resolve) => r.server.close(() => resolve()));
+  }
+
+  /** Sets a shared route's sender hook (known only once the target has planned its nodes). */
+  identifyOn(route: Route, identify: Identify | undefined): void {
+    (route as RouteImpl).identify = identify;
   }
 
   list(): readonly Route[] {

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { httpCall, probe } from '../../clients/http.js';
+import { advertisedAddress } from '../../runtime/runtime.js';
 import { defineTarget } from '../types.js';
 import { openEtcdRegisterClient } from './client.js';
+import { memberId, senderOf } from './peers.js';
 import { etcdLeader } from './primaries.js';
 import { openEtcdCausalClient, openEtcdCounterClient, openEtcdSetClient } from './protocols.js';
 
@@ -32,7 +34,11 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
   ports: () => ({ client: 2379, peer: 2380 }),
   deploy(o, ctx, slots) {
     const url = (host: string, port: number | undefined) => `http://${host}:${port}`;
-    const initialCluster = slots.map((s) => `${s.name}=${url(s.host, s.ports.peer)}`).join(',');
+    // Peers dial the advertised URL; the node listens on its own port (the same but locally).
+    const peerUrl = (s: (typeof slots)[number]) => `http://${advertisedAddress(s, 'peer')}`;
+    const initialCluster = slots.map((s) => `${s.name}=${peerUrl(s)}`).join(',');
+    const token = `faultline-${ctx.runId}`;
+    const members = new Map(slots.map((s) => [memberId([peerUrl(s)], token), s.name]));
     return {
       nodes: slots.map((s) => ({
         name: s.name,
@@ -44,17 +50,22 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
           `--listen-client-urls=${url(s.host, s.ports.client)}`,
           `--advertise-client-urls=${url(s.host, s.ports.client)}`,
           `--listen-peer-urls=${url(s.host, s.ports.peer)}`,
-          `--initial-advertise-peer-urls=${url(s.host, s.ports.peer)}`,
+          `--initial-advertise-peer-urls=${peerUrl(s)}`,
           `--initial-cluster=${initialCluster}`,
           '--initial-cluster-state=new',
-          `--initial-cluster-token=faultline-${ctx.runId}`,
+          `--initial-cluster-token=${token}`,
           `--pre-vote=${o.preVote}`,
           '--heartbeat-interval=100',
           '--election-timeout=1000',
           '--logger=zap',
         ],
       })),
-      info: { preVote: o.preVote, serializableReads: o.serializable },
+      identify: { peer: senderOf(members) },
+      info: {
+        preVote: o.preVote,
+        serializableReads: o.serializable,
+        members: Object.fromEntries([...members].map(([id, name]) => [name, id])),
+      },
       version: async (node) => {
         const r = await httpCall(
           undefined,

@@ -2,11 +2,27 @@
  * How Redis runs on a node: redis-server's command line (AOF with fsync every second, what a
  * restarted node keeps after a kill) and, with Sentinel, the sentinel beside it.
  */
-import type { NodeSlot } from '../../runtime/runtime.js';
+import { type NodeSlot, peerAddress } from '../../runtime/runtime.js';
 
 export const SENTINEL_MASTER = 'faultline';
 
-export function serverCommand(binary: string, slot: NodeSlot, primary?: NodeSlot): string[] {
+/**
+ * A replica dials its primary itself, so it reaches it at its own route where the runtime
+ * routes per pair (`peerAddress`): a partition between the two is then exact.
+ */
+export function serverCommand(
+  binary: string,
+  slot: NodeSlot,
+  primary?: NodeSlot,
+  // Sentinel learns replicas at the address the primary sees them connect from: direct, then.
+  direct = false,
+): string[] {
+  const upstream = !primary
+    ? ''
+    : direct
+      ? `${primary.host}:${primary.ports.client}`
+      : peerAddress(slot, primary, 'client');
+  const colon = upstream.lastIndexOf(':');
   return [
     binary,
     '--bind',
@@ -26,9 +42,18 @@ export function serverCommand(binary: string, slot: NodeSlot, primary?: NodeSlot
     // Replicas sync at once (the default waits 5 s for more replicas to share a diskless sync).
     '--repl-diskless-sync-delay',
     '0',
-    ...(primary ? ['--replicaof', primary.host, String(primary.ports.client)] : []),
+    ...(primary ? ['--replicaof', upstream.slice(0, colon), upstream.slice(colon + 1)] : []),
+    ...loopbackSource(slot),
   ];
 }
+
+/**
+ * On loopback (the local runtime: each node its own 127.0.0.x) the kernel dials from
+ * 127.0.0.1, so a primary and the sentinels would see every replica and sentinel there:
+ * outgoing connections start from the node's own address instead (Redis 7's bind-source-addr).
+ */
+const loopbackSource = (slot: NodeSlot): string[] =>
+  /^127\./.test(slot.host) ? ['--bind-source-addr', slot.host] : [];
 
 export interface SentinelSettings {
   binary: string;
@@ -46,6 +71,9 @@ export function sentinelSidecar(
   const conf = [
     `port ${slot.ports.sentinel}`,
     `bind ${slot.host}`,
+    ...loopbackSource(slot)
+      .slice(1)
+      .map((a) => `bind-source-addr ${a}`),
     'protected-mode no',
     `dir ${slot.dataDir}`,
     `sentinel monitor ${SENTINEL_MASTER} ${primary.host} ${primary.ports.client} ${s.quorum}`,

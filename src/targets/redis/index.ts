@@ -77,6 +77,16 @@ async function sentinelsReady(all: readonly ClusterNode[]): Promise<boolean> {
   return checks.every(Boolean);
 }
 
+/**
+ * Why Sentinel's partitions cannot be exact on a runtime that routes per pair (local): each
+ * sentinel dials every redis-server and every other sentinel at the address that node
+ * announces (learnt from INFO and hello messages), one address for all, and after a failover
+ * the sentinels point the replicas at the new primary's own address; no per-pair route can
+ * carry that, and neither protocol names its sender.
+ */
+const SENTINEL_PARTITION =
+  "redis sentinel: the sentinels dial every redis-server and every other sentinel at the one address each announces, and after a failover point replicas at the new primary's own address, so node-to-node traffic cannot be routed per pair and no partition is exact here (use --runtime docker)";
+
 export const redisTarget = defineTarget<RedisOptions>({
   name: 'redis',
   description: 'Redis: single, primary + replicas, or Sentinel with automatic failover',
@@ -97,14 +107,20 @@ export const redisTarget = defineTarget<RedisOptions>({
     const quorum = Math.floor(slots.length / 2) + 1;
     const sentinel = { binary: o.sentinelBinary, quorum, downAfterMs: o.sentinelDownAfterMs };
     const skew = fakeClock(ctx);
+    const sentinels = ctx.topology === 'sentinel';
     return {
       nodes: slots.map((s, i) => ({
         name: s.name,
         role: i === 0 ? 'primary' : 'replica',
-        command: serverCommand(o.binary, s, i === 0 ? undefined : primary),
+        command: serverCommand(o.binary, s, i === 0 ? undefined : primary, sentinels),
         ...(skew ? { fakeClock: true, jemallocShim: true } : {}),
         ...(ctx.topology === 'sentinel' ? { sidecar: sentinelSidecar(s, primary, replicas, sentinel) } : {}),
       })),
+      // Only replicas dial, and only their primary (Sentinel dials everyone: see below).
+      ...(sentinels
+        ? {}
+        : { dials: Object.fromEntries(slots.map((s, i) => [s.name, i === 0 ? [] : [primary.name]])) }),
+      ...(sentinels && primary.peer ? { unsupported: { partition: SENTINEL_PARTITION } } : {}),
       info: {
         primary: primary.name,
         ...(skew
