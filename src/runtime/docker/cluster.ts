@@ -37,13 +37,22 @@ import {
   type FaultTable,
   fakeClockSetup,
   type HostFaultTools,
+  IPTABLES,
   inputRules,
   inSidecar,
   makeClockDir,
+  probeNetem,
   qdiscRule,
   writeClockFile,
 } from './faults.js';
 import { fakeClockOnImage, imageHasPaths } from './libc.js';
+import {
+  proxyBundle,
+  proxyDelayScript,
+  proxyNodeBinary,
+  proxyReadyScript,
+  proxySidecar,
+} from './netns-proxy.js';
 import { CONTROL_DIR, KILL_SCRIPT, RUNNING_SCRIPT, START_SCRIPT, supervisedCommand } from './supervisor.js';
 import { removeLabelled } from './teardown.js';
 
@@ -70,6 +79,8 @@ export interface RunPlace {
   logDir: string;
   readyTimeoutMs: number;
   probe: RuntimeProbe;
+  /** The fault abilities the run asked for up front (the latency proxy is set up for them). */
+  faults?: readonly FaultKind[];
   tools: HostFaultTools;
   emit: (message: string) => void;
   signal?: AbortSignal;
@@ -99,6 +110,8 @@ interface NodeState {
   /** Peers' addresses this node drops now (the partition), and its packet faults. */
   drops: string[];
   net?: NetSpec;
+  /** The latency proxy's last setting (each one numbered, so its acknowledgement is known). */
+  proxyGen: number;
   strobe?: NodeJS.Timeout;
   strobeEnd?: NodeJS.Timeout;
 }
@@ -141,6 +154,12 @@ async function faultTable(place: RunPlace, deployment: Deployment): Promise<Faul
       if (reason) no('clock', reason);
     }
   }
+  if (faults.latency.supported && !place.faults?.includes('latency') && !(await probeNetem()).supported) {
+    no(
+      'latency',
+      "this kernel has no netem, and faultline's proxy that stands in for it must be in front of the nodes before anyone connects: only a run that asks for latency up front gets it",
+    );
+  }
   return faults;
 }
 
@@ -174,6 +193,9 @@ export async function startCluster(
   const userCommand = (command: readonly string[]) =>
     present.has(command[0]!) ? [...command] : [command[0]!.split('/').pop()!, ...command.slice(1)];
   const networkFaults = faults.partition.supported || faults.loss.supported || faults.latency.supported;
+  // Latency through faultline's proxy in each node's namespace, where the kernel has no netem.
+  const proxied = faults.latency.supported && !(await probeNetem()).supported;
+  const proxyCode = proxied ? await proxyBundle() : undefined;
   const states = new Map<string, NodeState>();
   let stopped = false;
 
@@ -210,8 +232,9 @@ export async function startCluster(
   /** The node's current network faults, applied again in its sidecar. */
   const applyNet = async (s: NodeState, timeoutMs?: number) => {
     if (!s.sidecar) return;
-    const script = [inputRules(s.drops, s.net)];
-    if (faults.latency.supported) script.push(qdiscRule(s.net));
+    const script = [inputRules(s.drops, s.net, proxied)];
+    if (faults.latency.supported)
+      script.push(proxied ? proxyDelayScript(s.net, ++s.proxyGen) : qdiscRule(s.net));
     await inSidecar(s.sidecar, script.join(' && '), `network faults on ${s.node.name}`, timeoutMs);
   };
   /** Runs `fn` on every node, past failures; throws one error naming each failure. */
@@ -505,6 +528,7 @@ export async function startCluster(
         paused: false,
         killed: false,
         drops: [],
+        proxyGen: 0,
       });
     }
 
@@ -515,14 +539,25 @@ export async function startCluster(
         teardown.known.set(s.container.id, s.pid);
         await attachLogs(s, place.logDir);
         if (networkFaults) {
-          const sidecar = await createNetSidecar(s.container, `${place.network}-${s.node.name}-net`, {
-            ...place.labels,
-            [LABEL_NODE]: s.node.name,
-            [LABEL_ROLE]: 'net',
-          });
+          const proxy = proxyCode
+            ? proxySidecar(
+                {
+                  node: s.node.name,
+                  host: s.node.host,
+                  ports: Object.values(s.node.ports),
+                  iptables: IPTABLES,
+                },
+                proxyNodeBinary()!,
+                proxyCode,
+              )
+            : undefined;
+          const labels = { ...place.labels, [LABEL_NODE]: s.node.name, [LABEL_ROLE]: 'net' };
+          const name = `${place.network}-${s.node.name}-net`;
+          const sidecar = await createNetSidecar(s.container, name, labels, proxy);
           teardown.known.set(sidecar.id, undefined);
           s.sidecar = sidecar;
           await bounded(`start ${s.node.name}'s sidecar`, (abortSignal) => sidecar.start({ abortSignal }));
+          if (proxy) await inSidecar(sidecar, proxyReadyScript(), `${s.node.name}'s latency proxy`);
         }
       }),
     );
@@ -539,7 +574,7 @@ export async function startCluster(
       subnet: place.subnet,
       network: place.network,
       networkFaults: networkFaults
-        ? 'iptables/tc in a sidecar (faultline-base, NET_ADMIN) in each node network namespace'
+        ? `iptables${faults.latency.supported ? (proxied ? ", latency by faultline's TCP proxy (no netem here: it delays what each node sends on connections made to it)" : '/tc netem') : ''} in a sidecar (faultline-base, NET_ADMIN) in each node network namespace`
         : 'none',
       ...(supervised ? {} : { kill: 'container kill and start (the image runs as is)' }),
       nodes: cluster.nodes.map((n) => ({ ...n })),

@@ -5,7 +5,13 @@
  *                    namespace (`NetworkMode: container:<node>`). The node's image needs no
  *                    iptables, and a frozen (paused) node can still be healed;
  *   latency          tc netem in the same sidecar, where the kernel has netem (probed once per
- *                    process on a throwaway container);
+ *                    process on a throwaway container); elsewhere faultline's TCP proxy as the
+ *                    sidecar's main process (netns-proxy.ts): it delays what the node sends on
+ *                    the connections made to it (its answers to clients and to peers that
+ *                    dialled it), where netem delays everything the node sends; the node's
+ *                    own outgoing connections pass through the peers' proxies. It must be in
+ *                    front of the node before anyone connects, so only runs that ask for
+ *                    latency up front get it;
  *   clock            libfaketime under the database, reading an offset file in a host directory
  *                    bind-mounted read-only into the node: the harness rewrites the file on the
  *                    host, so a clock fault needs no Docker call at all. Programs that link
@@ -21,6 +27,7 @@ import type { Support } from '../runtime.js';
 import { bounded, docker, LABEL_APP, NAME_PREFIX } from './engine.js';
 import { execIn, sh } from './exec.js';
 import { BASE_IMAGE, ensureBaseImage } from './image.js';
+import { proxyNodeBinary } from './netns-proxy.js';
 import { LABEL_OWNER, OWNER_ID } from './watchdog.js';
 
 export const FAKETIME_LIB_CANDIDATES = [
@@ -131,8 +138,18 @@ export async function hostFaults(tools: HostFaultTools): Promise<FaultTable> {
       reason: 'libfaketime is not installed on the host (apt-get install libfaketime)',
     };
   }
-  if (faults.latency.supported) faults.latency = await probeNetem();
+  if (faults.latency.supported) faults.latency = await latencySupport();
   return faults;
+}
+
+/** Latency by netem, else by the proxy (which needs a node binary the sidecar can see). */
+async function latencySupport(): Promise<Support> {
+  const netem = await probeNetem();
+  if (netem.supported || proxyNodeBinary()) return { supported: true };
+  return {
+    supported: false,
+    reason: `${netem.reason}, and the proxy that stands in for it needs node under /usr on the host (this one is ${process.execPath})`,
+  };
 }
 
 /**
@@ -144,17 +161,19 @@ export async function createNetSidecar(
   node: Docker.Container,
   name: string,
   labels: Record<string, string>,
+  /** What it runs instead of sleeping (the latency proxy), with the binds that needs. */
+  run?: { cmd: string[]; binds: string[] },
 ): Promise<Docker.Container> {
   return bounded(`create ${name}`, (abortSignal) =>
     docker().createContainer({
       name,
       Image: BASE_IMAGE,
-      Cmd: ['/usr/bin/tini', '-s', '--', '/usr/bin/sleep', 'infinity'],
+      Cmd: run?.cmd ?? ['/usr/bin/tini', '-s', '--', '/usr/bin/sleep', 'infinity'],
       Labels: labels,
       HostConfig: {
         NetworkMode: `container:${node.id}`,
         CapAdd: ['NET_ADMIN'],
-        Binds: ['/usr:/usr:ro'],
+        Binds: ['/usr:/usr:ro', ...(run?.binds ?? [])],
         Tmpfs: { '/run': 'rw,size=1m' },
       },
       abortSignal,
@@ -162,12 +181,16 @@ export async function createNetSidecar(
   );
 }
 
-/** The shell line that sets a node's inbound rules: drops from `peers`, and packet loss. */
-export function inputRules(drops: readonly string[], net: NetSpec | undefined): string {
+/**
+ * The shell line that sets a node's inbound rules: drops from `peers`, and packet loss. Behind
+ * the latency proxy, loss spares loopback: the proxy's leg to the node is no network.
+ */
+export function inputRules(drops: readonly string[], net: NetSpec | undefined, proxied = false): string {
   const rules = [`${IPTABLES} -F INPUT`, ...drops.map((ip) => `${IPTABLES} -A INPUT -s ${ip} -j DROP`)];
   if (net?.lossPercent !== undefined && net.lossPercent > 0) {
     const p = Math.max(0, Math.min(100, net.lossPercent)) / 100;
-    rules.push(`${IPTABLES} -A INPUT -m statistic --mode random --probability ${p} -j DROP`);
+    const from = proxied ? ' ! -i lo' : '';
+    rules.push(`${IPTABLES} -A INPUT${from} -m statistic --mode random --probability ${p} -j DROP`);
   }
   return rules.join(' && ');
 }
