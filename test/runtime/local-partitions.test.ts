@@ -10,10 +10,12 @@
  * grows) while the other replica keeps up; after the heal it catches up. Sentinel: refused by
  * name. Nothing (process, port) is left after each cluster.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNemesisFor } from '../../src/nemesis/plan.js';
+import type { RunResult } from '../../src/runner/run.js';
 import { launch } from '../../src/runner/start.js';
 import type { Cluster } from '../../src/runtime/cluster.js';
 import { createLocalRuntime, type LocalCluster } from '../../src/runtime/local/index.js';
@@ -22,6 +24,7 @@ import { etcdTarget } from '../../src/targets/etcd/index.js';
 import { etcdLeader } from '../../src/targets/etcd/primaries.js';
 import { redisCall } from '../../src/targets/redis/call.js';
 import { redisTarget } from '../../src/targets/redis/index.js';
+import { type NamedRunOptions, namedRun } from '../named-run.js';
 import { call, expectNothingLeft, portsOf } from './local-helpers.js';
 
 const runtime = createLocalRuntime();
@@ -98,6 +101,60 @@ describe.skipIf(!existsSync('/usr/bin/etcd'))('local runtime, etcd partitions', 
     }
     expect(await expectNothingLeft(logDir, ports)).toEqual([]);
   }, 60_000);
+});
+
+/** A whole run on the local runtime under partitions of the given kinds; nothing left after it. */
+async function partitionRun(o: Partial<NamedRunOptions> & { target: string }, kinds: string[]) {
+  const reports = mkdtempSync(join(tmpdir(), 'faultline-local-runs-'));
+  const r = await namedRun({
+    workload: 'register',
+    concurrency: 10,
+    timeLimitS: 8,
+    opTimeoutMs: 2000,
+    reportsDir: reports,
+    runtime: createLocalRuntime(),
+    nemesis: runNemesisFor(
+      { families: ['partition'], intervalS: 2, recoveryS: 1, choices: { partition: { kinds } } },
+      { timeLimitS: o.timeLimitS ?? 8 },
+    ),
+    ...o,
+  });
+  const meta = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8'));
+  expect(await expectNothingLeft(r.dir, portsOf(meta.cluster ?? {}))).toEqual([]);
+  const partitions = readFileSync(r.historyPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"process":"nemesis"') && l.includes('partition')).length;
+  return { r, partitions };
+}
+
+describe.skipIf(!existsSync('/usr/bin/etcd'))('whole etcd runs under partitions, local runtime', () => {
+  it('linearizable reads: valid (control)', async () => {
+    const { r, partitions } = await partitionRun({ target: 'etcd', seed: 5 }, ['one', 'primary', 'halves']);
+    expect(partitions).toBeGreaterThan(0);
+    expect(r.counts.ok).toBeGreaterThan(100);
+    // Effective: operations on the cut-off side fail or time out.
+    expect(r.counts.fail + r.counts.info).toBeGreaterThan(0);
+    expect(r.valid).toBe(true);
+  }, 120_000);
+
+  it('serializable reads: stale reads, not linearizable (up to three seeds)', async () => {
+    const attempts: { seed: number; valid: unknown }[] = [];
+    let found: RunResult | undefined;
+    for (const seed of [5, 6, 7]) {
+      const { r, partitions } = await partitionRun(
+        { target: 'etcd', seed, targetOptions: { serializable: true } },
+        ['primary', 'one'],
+      );
+      expect(partitions).toBeGreaterThan(0);
+      attempts.push({ seed, valid: r.valid });
+      if (r.valid === false) {
+        found = r;
+        break;
+      }
+    }
+    console.log(`[local] etcd serializable under partitions: ${JSON.stringify(attempts)}`);
+    expect(found?.results?.linearizable?.valid).toBe(false);
+  }, 300_000);
 });
 
 describe.skipIf(!existsSync('/usr/bin/redis-server'))('local runtime, Redis partitions', () => {
