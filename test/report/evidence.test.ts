@@ -159,6 +159,7 @@ describe('causal evidence', () => {
     expect(result.valid).toBe(false);
     const marks = allAnomalies({ causal: result }, ctx);
     const own = marks.find((m) => m.explanation.startsWith('Session 0'))!;
+    expect(own.title).toBe('session 0 read an overwritten value (WriteCORead; violates CC, CCv, CM)');
     expect(own.explanation).toBe(
       'Session 0 wrote x=2 at 0.200 s on n1, then read x at 0.600 s on n2 and saw 1, an older value (written by session 0 at 0.000 s on n1).',
     );
@@ -171,6 +172,19 @@ describe('causal evidence', () => {
       'monotonic-reads (a session never sees a value older than one it has already seen): session 1 read x and saw 2 at 0.400 s on n1, then read x and saw 1 at 0.800 s on n3.',
     );
     expect(other.events).toContain(8);
+  });
+
+  it('leaves out the node and time columns of a history without them (sessions, no real time)', () => {
+    const bare: History = {
+      realTime: false,
+      ops: h.ops.map(({ node: _node, ...o }) => ({ ...o })),
+    };
+    const [mark] = allAnomalies(
+      { causal: checkCausal(bare, { model: 'CC' }) },
+      { history: bare, intervals: [] },
+    );
+    expect(mark!.html).toContain('<tr><th>session</th><th>operation</th><th>events</th></tr>');
+    expect(mark!.explanation).toMatch(/^Session 0 wrote x=2 at event 2, then read x at event 6 and saw 1, an older value/);
   });
 
   it('lists the guarantees broken with the sessions, and who read what', () => {

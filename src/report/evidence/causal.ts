@@ -19,6 +19,18 @@ export const GUARANTEE_MEANING: Record<SessionGuarantee, string> = {
   'writes-follow-reads': 'a write made after reading a value is ordered after that value',
 };
 
+/** Each pattern in a few plain words, for the anomaly's title. */
+const PATTERN_WORDS: Record<Anomaly['pattern'], string> = {
+  ThinAirRead: 'read a value nobody wrote',
+  AbortedRead: 'read the value of a failed write',
+  WriteCOInitRead: 'read the initial value after a write in its past',
+  WriteCORead: 'read an overwritten value',
+  CyclicCO: 'causal order has a cycle',
+  CyclicCF: 'replicas disagree on the order of writes',
+  WriteHBInitRead: 'read the initial value after a write it had applied',
+  CyclicHB: "a session's view of the writes contradicts itself",
+};
+
 /** "at 1.234 s on n2" (the node the history recorded for the operation). */
 function atNode(h: History, o: WitnessOp): string {
   const inv = eventAt(h, o.index);
@@ -26,7 +38,8 @@ function atNode(h: History, o: WitnessOp): string {
   return `${when(h, inv)}${node ? ` on ${node}` : ''}`;
 }
 
-const k = (o: WitnessOp) => String(o.key);
+/** A key as the sentence names it: `x`, or `key 3` when keys are numbers. */
+const k = (o: WitnessOp) => (typeof o.key === 'number' ? `key ${o.key}` : String(o.key));
 const v = (o: WitnessOp) => (o.value === null ? 'nothing (the initial value)' : JSON.stringify(o.value));
 const kv = (o: WitnessOp) => `${k(o)}=${JSON.stringify(o.value)}`;
 /** "wrote x=1" or "read x and saw 1" */
@@ -62,22 +75,21 @@ export function causalHeadline(h: History, a: Anomaly): string | undefined {
 /** The witness in time order: who, where, what, when; the anomalous read in bold. */
 function storyTable(h: History, a: Anomaly): string {
   const named = a.ops[0]?.f === 'read' && !a.pattern.startsWith('Cyclic') ? a.ops[0].id : -1;
-  const rows = [...a.ops]
-    .sort((x, y) => x.index - y.index)
-    .map((o) => {
-      const inv = eventAt(h, o.index);
-      const comp = eventAt(h, o.completionIndex);
-      const cells = [
-        esc(o.process),
-        esc(inv?.node ?? comp?.node ?? ''),
-        esc(`${did(o)}${o.type === 'ok' ? '' : ` (${o.type})`}`),
-        timeCell(h, inv),
-        timeCell(h, comp),
-        `${o.index}–${o.completionIndex ?? '…'}`,
-      ];
-      return `<tr${o.id === named ? ' class="named"' : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
-    });
-  return `<table class="witness"><tr><th>session</th><th>node</th><th>operation</th><th>invoked</th><th>completed</th><th>events</th></tr>${rows.join('')}</table>`;
+  const ops = [...a.ops].sort((x, y) => x.index - y.index);
+  const rows = ops.map((o) => {
+    const inv = eventAt(h, o.index);
+    const comp = eventAt(h, o.completionIndex);
+    return [
+      esc(o.process),
+      esc(inv?.node ?? comp?.node ?? ''),
+      esc(`${did(o)}${o.type === 'ok' ? '' : ` (${o.type})`}`),
+      timeCell(h, inv),
+      timeCell(h, comp),
+      `${o.index}–${o.completionIndex ?? '…'}`,
+    ];
+  });
+  const head = ['session', 'node', 'operation', 'invoked', 'completed', 'events'];
+  return table('witness', head, rows, (i) => (ops[i]!.id === named ? 'named' : ''));
 }
 
 /** A program-order step's guarantee: into a read from a write is read-your-writes, and so on. */
@@ -131,7 +143,7 @@ function causalMark(h: History, a: Anomaly): AnomalyMark {
       : '';
   return {
     checker: 'causal',
-    title: `${a.pattern} (violates ${(a.models ?? []).join(', ')})`,
+    title: `${a.ops[0]?.f === 'read' && !a.pattern.startsWith('Cyclic') ? `session ${a.ops[0].process} ` : ''}${PATTERN_WORDS[a.pattern] ?? a.pattern} (${a.pattern}; violates ${(a.models ?? []).join(', ')})`,
     explanation: headline ?? a.explanation ?? '',
     events: (a.ops ?? []).map((o) => o.index),
     ...(a.ops[0] ? { key: a.ops[0].key } : {}),

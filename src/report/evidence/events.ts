@@ -40,11 +40,24 @@ export function capped<T>(items: readonly T[], total: number, limit: number, nou
   };
 }
 
-/** A small table: a header row and rows of already-escaped cells. */
-export function table(cls: string, head: string[], rows: string[][]): string {
-  const tr = (cells: string[], tag: string) =>
-    `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
-  return `<table class="${cls}">${tr(head.map(esc), 'th')}${rows.map((r) => tr(r, 'td')).join('')}</table>`;
+/**
+ * A small table: a header row and rows of already-escaped cells; a column empty in every row
+ * (no nodes recorded, no real time) is left out. `rowClass` marks rows (e.g. the read at fault).
+ */
+export function table(
+  cls: string,
+  head: string[],
+  rows: string[][],
+  rowClass?: (i: number) => string,
+): string {
+  const keep = head.map((_, c) => rows.length === 0 || rows.some((r) => (r[c] ?? '') !== ''));
+  const cells = (r: string[], tag: string) =>
+    r.flatMap((c, i) => (keep[i] ? [`<${tag}>${c}</${tag}>`] : [])).join('');
+  const tr = (r: string[], i: number) => {
+    const k = rowClass?.(i);
+    return `<tr${k ? ` class="${k}"` : ''}>${cells(r, 'td')}</tr>`;
+  };
+  return `<table class="${cls}"><tr>${cells(head.map(esc), 'th')}</tr>${rows.map(tr).join('')}</table>`;
 }
 
 /** The invocation (per process, the open one) of each completion among `completions`. */
