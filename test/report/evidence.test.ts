@@ -184,7 +184,9 @@ describe('causal evidence', () => {
       { history: bare, intervals: [] },
     );
     expect(mark!.html).toContain('<tr><th>session</th><th>operation</th><th>events</th></tr>');
-    expect(mark!.explanation).toMatch(/^Session 0 wrote x=2 at event 2, then read x at event 6 and saw 1, an older value/);
+    expect(mark!.explanation).toMatch(
+      /^Session 0 wrote x=2 at event 2, then read x at event 6 and saw 1, an older value/,
+    );
   });
 
   it('lists the guarantees broken with the sessions, and who read what', () => {
