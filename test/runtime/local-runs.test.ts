@@ -4,7 +4,8 @@
  * wall-clock last-write-wins lose acknowledged writes (Lamport clocks under the same faults:
  * valid); etcd under kill + pause + latency stays linearizable. Nothing is left after each run,
  * after a Ctrl-C of the CLI mid-run, after `kill -9` of the CLI (the watchdog ends its nodes),
- * and after `kill -9` without the watchdog followed by `faultline clean`.
+ * and after `kill -9` without the watchdog followed by `faultline clean` (the kvstore; etcd and
+ * Redis replicas under partitions for the Ctrl-C and the clean).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -116,8 +117,10 @@ function startCli(
   dir: string,
   state: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): { child: ChildProcess; running: Promise<void> } {
-  const child = spawn(process.execPath, [cli, 'run', '--time-limit', '60', '--seed', '3', '--reports', dir], {
+  const argv = [cli, 'run', '--time-limit', '60', '--seed', '3', '--reports', dir, ...args];
+  const child = spawn(process.execPath, argv, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FAULTLINE_LOCAL_STATE: state, ...env },
@@ -197,3 +200,61 @@ describe.skipIf(!existsSync(cli))('the CLI on the local runtime leaves nothing b
     expect(readdirSync(state)).toEqual([]);
   }, 60_000);
 });
+
+/** etcd and Redis replicas under partitions (their peer traffic through the proxy's routes). */
+const partitioned = [
+  ['etcd', '/usr/bin/etcd', ['--target', 'etcd']],
+  ['redis replicas', '/usr/bin/redis-server', ['--target', 'redis', '--topology', 'replicas']],
+] as const;
+
+describe.skipIf(!existsSync(cli)).each(partitioned)(
+  'the CLI on the local runtime leaves nothing behind: %s under partitions',
+  (_name, binary, target) => {
+    const args = [...target, '--nemesis', 'partition', '--nemesis-interval', '1'];
+    it.skipIf(!existsSync(binary))(
+      'Ctrl-C mid-run, mid-partition: torn down',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'faultline-local-sigint-'));
+        const state = mkdtempSync(join(tmpdir(), 'faultline-local-state-'));
+        const { child, running } = startCli(dir, state, {}, args);
+        await running;
+        await new Promise((r) => setTimeout(r, 2500));
+        expect(processesUnder(dir).length).toBeGreaterThanOrEqual(3);
+        const gone = exited(child);
+        child.kill('SIGINT');
+        await gone;
+        const [runId] = readdirSync(dir);
+        const meta = JSON.parse(readFileSync(join(dir, runId!, 'run.json'), 'utf8'));
+        expect(meta.status).toBe('interrupted');
+        expect(readFileSync(join(dir, runId!, 'history.jsonl'), 'utf8')).toMatch(/"process":"nemesis"/);
+        expect(await expectNothingLeft(dir, portsOf(meta.cluster ?? {}))).toEqual([]);
+        expect(readdirSync(state)).toEqual([]);
+      },
+      60_000,
+    );
+
+    it.skipIf(!existsSync(binary))(
+      'kill -9 without a watchdog, then `faultline clean`: nothing left',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'faultline-local-clean-'));
+        const state = mkdtempSync(join(tmpdir(), 'faultline-local-state-'));
+        const { child, running } = startCli(dir, state, { FAULTLINE_LOCAL_WATCHDOG: '0' }, args);
+        await running;
+        await new Promise((r) => setTimeout(r, 1500));
+        const gone = exited(child);
+        child.kill('SIGKILL');
+        await gone;
+        await new Promise((r) => setTimeout(r, 300));
+        expect(processesUnder(dir).length).toBeGreaterThanOrEqual(3);
+        const clean = spawnSync(process.execPath, [cli, 'clean'], {
+          encoding: 'utf8',
+          env: { ...process.env, FAULTLINE_LOCAL_STATE: state },
+        });
+        expect(clean.stdout).toMatch(/ended [3-9] local process group/);
+        expect(await expectNothingLeft(dir, [])).toEqual([]);
+        expect(readdirSync(state)).toEqual([]);
+      },
+      60_000,
+    );
+  },
+);

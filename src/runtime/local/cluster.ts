@@ -3,7 +3,9 @@
  * group (kill and pause act on the group, so a node's children go with it), listening on
  * loopback ports picked per run; clients reach every node through the fault proxy, and
  * node-to-node traffic goes through per-pair proxy routes where the target asks for them
- * (`peerAddress`). Data in `<logDir>/<node>/`, output in `<logDir>/<node>.log`.
+ * (`peerAddress`), or through one shared route per node and port whose senders the target's
+ * `identify` hook names (`advertisedAddress`). Data in `<logDir>/<node>/`, output in
+ * `<logDir>/<node>.log`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {

@@ -2,7 +2,9 @@
  * The local runtime: nodes as child processes of the harness on loopback ports, no Docker and
  * no root. Every client connection goes through faultline's TCP fault proxy (src/runtime/proxy),
  * and so does node-to-node traffic where the target routes it per pair (`peerAddress`: the
- * kvstore), which makes every partition exact there. Kill and pause act on each node's process
+ * kvstore, Redis replicas) or advertises a port every peer dials through a proxy route that
+ * names each connection's sender (`advertisedAddress` with the deployment's `identify`: etcd),
+ * which makes partitions exact there. Kill and pause act on each node's process
  * group; clock faults run the database under libfaketime when it is installed. A watchdog
  * process and the run files in $TMPDIR/faultline-local-<uid> make sure no node outlives its
  * harness (see state.ts); `faultline clean` ends what a crashed harness left.
