@@ -64,12 +64,16 @@ export function table(
 export function invocationsOf(history: History, completions: ReadonlySet<number>): Map<number, Op> {
   const out = new Map<number, Op>();
   if (completions.size === 0) return out;
-  const open = new Map<unknown, Op>();
-  for (const op of history.ops) {
-    if (op.type === 'invoke') open.set(op.process, op);
+  const open: (Op | undefined)[] = [];
+  const { ops } = history;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const p = op.process;
+    if (p === 'nemesis') continue;
+    if (op.type === 'invoke') open[p] = op;
     else {
-      const inv = open.get(op.process);
-      open.delete(op.process);
+      const inv = open[p];
+      open[p] = undefined;
       if (inv && completions.has(op.index)) out.set(op.index, inv);
     }
   }

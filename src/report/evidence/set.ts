@@ -38,18 +38,22 @@ export function missedReads(
   const readF = eventAt(history, lost.find((e) => e.lastMissedIndex !== null)?.lastMissedIndex)?.f ?? 'read';
   const byKey = new Map<Key | undefined, Array<{ inv: Op; comp: Op }>>();
   for (const e of lost) byKey.set(e.key, []);
-  const open = new Map<unknown, Op>();
-  for (const op of history.ops) {
-    if (op.process === 'nemesis') continue;
+  // Open reads of those keys by process (small integers): one look at each event, no Map.
+  const open: (Op | undefined)[] = [];
+  const { ops } = history;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const p = op.process;
+    if (p === 'nemesis') continue;
     if (op.type === 'invoke') {
-      open.set(op.process, op);
+      open[p] = op.f === readF && byKey.has(op.key) ? op : undefined;
       continue;
     }
-    const inv = open.get(op.process);
-    open.delete(op.process);
-    if (!inv || op.type !== 'ok' || inv.f !== readF) continue;
-    const list = byKey.get(inv.key);
-    if (list && (op.value === null || Array.isArray(op.value))) list.push({ inv, comp: op });
+    const inv = open[p];
+    if (inv === undefined) continue;
+    open[p] = undefined;
+    if (op.type === 'ok' && (op.value === null || Array.isArray(op.value)))
+      byKey.get(inv.key)!.push({ inv, comp: op });
   }
   for (const list of byKey.values()) list.sort((a, b) => a.inv.index - b.inv.index);
   for (const e of lost) {
