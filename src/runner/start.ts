@@ -41,6 +41,7 @@ export async function launch(runtime: Runtime, target: Target, o: LaunchOptions 
     nodes: o.nodes ?? target.defaultNodes(topology),
     ports: target.ports(topology, options),
     logDir: o.logDir ?? mkdtempSync(join(tmpdir(), 'faultline-logs-')),
+    faults: context.faults,
     onEvent: o.onEvent,
     signal: o.signal,
   });

@@ -233,10 +233,17 @@ export async function startCluster(
   const applyNet = async (s: NodeState, timeoutMs?: number) => {
     if (!s.sidecar) return;
     const script = [inputRules(s.drops, s.net, proxied)];
-    if (faults.latency.supported)
-      script.push(proxied ? proxyDelayScript(s.net, ++s.proxyGen) : qdiscRule(s.net));
+    if (faults.latency.supported) script.push(proxied ? proxyDelays(s) : qdiscRule(s.net));
     await inSidecar(s.sidecar, script.join(' && '), `network faults on ${s.node.name}`, timeoutMs);
   };
+  /** Every node's delay, for one node's latency proxy (which delays each node's sending). */
+  const proxyDelays = (s: NodeState) =>
+    proxyDelayScript(Object.fromEntries([...states.values()].map((t) => [t.node.name, t.net])), ++s.proxyGen);
+  /** The delays set again in every node's latency proxy (a node's delay acts in its peers' too). */
+  const applyDelays = (timeoutMs?: number) =>
+    everyNode('latency', async (s) => {
+      if (s.sidecar) await inSidecar(s.sidecar, proxyDelays(s), `latency on ${s.node.name}`, timeoutMs);
+    });
   /** Runs `fn` on every node, past failures; throws one error naming each failure. */
   const everyNode = async (what: string, fn: (s: NodeState) => Promise<void>) => {
     const results = await Promise.allSettled([...states.values()].map(fn));
@@ -362,11 +369,12 @@ export async function startCluster(
     },
     async heal() {
       if (!networkFaults) return;
-      await everyNode('heal', async (s) => {
+      // All cleared before any is applied: each latency proxy is told every node's delay.
+      for (const s of states.values()) {
         s.drops = [];
         s.net = undefined;
-        await applyNet(s, SHORT_TIMEOUT_MS);
-      });
+      }
+      await everyNode('heal', (s) => applyNet(s, SHORT_TIMEOUT_MS));
     },
     async clock(name: string, spec: ClockSpec) {
       requireFault('clock');
@@ -407,6 +415,7 @@ export async function startCluster(
       if (spec.delayMs !== undefined || spec.jitterMs !== undefined) requireFault('latency');
       s.net = { ...s.net, ...spec };
       await applyNet(s);
+      if (proxied && (spec.delayMs !== undefined || spec.jitterMs !== undefined)) await applyDelays();
     },
     async healAll() {
       const problems: string[] = [];
@@ -545,6 +554,9 @@ export async function startCluster(
                   node: s.node.name,
                   host: s.node.host,
                   ports: Object.values(s.node.ports),
+                  peers: Object.fromEntries(
+                    [...states.values()].filter((t) => t !== s).map((t) => [t.node.name, t.node.host]),
+                  ),
                   iptables: IPTABLES,
                 },
                 proxyNodeBinary()!,
@@ -574,7 +586,7 @@ export async function startCluster(
       subnet: place.subnet,
       network: place.network,
       networkFaults: networkFaults
-        ? `iptables${faults.latency.supported ? (proxied ? ", latency by faultline's TCP proxy (no netem here: it delays what each node sends on connections made to it)" : '/tc netem') : ''} in a sidecar (faultline-base, NET_ADMIN) in each node network namespace`
+        ? `iptables${faults.latency.supported ? (proxied ? ", latency by faultline's TCP proxy (no netem here: every node's TCP traffic passes a proxy in its namespace that delays what a slowed node sends)" : '/tc netem') : ''} in a sidecar (faultline-base, NET_ADMIN) in each node network namespace`
         : 'none',
       ...(supervised ? {} : { kill: 'container kill and start (the image runs as is)' }),
       nodes: cluster.nodes.map((n) => ({ ...n })),

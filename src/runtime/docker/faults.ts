@@ -6,12 +6,12 @@
  *                    iptables, and a frozen (paused) node can still be healed;
  *   latency          tc netem in the same sidecar, where the kernel has netem (probed once per
  *                    process on a throwaway container); elsewhere faultline's TCP proxy as the
- *                    sidecar's main process (netns-proxy.ts): it delays what the node sends on
- *                    the connections made to it (its answers to clients and to peers that
- *                    dialled it), where netem delays everything the node sends; the node's
- *                    own outgoing connections pass through the peers' proxies. It must be in
- *                    front of the node before anyone connects, so only runs that ask for
- *                    latency up front get it;
+ *                    sidecar's main process (netns-proxy.ts), in front of the node's ports: a
+ *                    slowed node's answers are delayed in its own proxy, what it sends on
+ *                    connections it dialled in its peers' proxies, so its TCP traffic to
+ *                    clients and peers is delayed as by netem (not UDP, not connections to
+ *                    other hosts). It must be in front of the nodes before anyone connects,
+ *                    so only runs that ask for latency up front get it;
  *   clock            libfaketime under the database, reading an offset file in a host directory
  *                    bind-mounted read-only into the node: the harness rewrites the file on the
  *                    host, so a clock fault needs no Docker call at all. Programs that link

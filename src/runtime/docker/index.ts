@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { release as kernelRelease } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Cluster, FaultKind } from '../cluster.js';
+import type { Cluster } from '../cluster.js';
 import { FAULT_KINDS } from '../cluster.js';
 import type {
   AllocateRequest,
@@ -177,8 +177,7 @@ class DockerRuntime implements Runtime {
         logDir: request.logDir,
         readyTimeoutMs: this.o.readyTimeoutMs ?? 60_000,
         probe,
-        // The runner names them where AllocateRequest has `faults` (runner/start.ts).
-        faults: (request as AllocateRequest & { faults?: readonly FaultKind[] }).faults,
+        faults: request.faults,
         tools: hostFaultTools(),
         emit: request.onEvent ?? (() => {}),
         signal: request.signal,

@@ -2,8 +2,11 @@
  * Latency where the kernel has no netem: faultline's own TCP proxy (proxy/netns-main.ts) runs
  * as a node's network sidecar's main process, in the node's network namespace, with the host's
  * node binary (the sidecar mounts the host's /usr). It puts itself in front of every TCP port
- * of the node (an iptables REDIRECT of connections from outside), so it must be in place before
- * clients and peers connect: the sidecar runs it from the start, in runs that ask for latency.
+ * of the node (an iptables REDIRECT of connections from outside, a route per sender), so it
+ * must be in place before clients and peers connect: the sidecar runs it from the start, in
+ * runs that ask for latency. Every proxy holds every node's delay: a node's delay acts on what
+ * it sends, in its own proxy (its answers) and in its peers' (what it sent on connections it
+ * dialled), so its TCP traffic is delayed as netem on its interface would delay it.
  *
  * The harness sets the delay with `docker exec` in the sidecar: a file, SIGHUP, and a wait for
  * the proxy's acknowledgement, so the fault is on when the call returns.
@@ -58,7 +61,14 @@ export function proxyNodeBinary(): string | undefined {
 
 /** The sidecar's command and bind when it runs the proxy for a node at `host` with `ports`. */
 export function proxySidecar(
-  o: { node: string; host: string; ports: readonly number[]; iptables: string },
+  o: {
+    node: string;
+    host: string;
+    ports: readonly number[];
+    /** The other nodes' addresses, by name (each peer's connections get a route of their own). */
+    peers: Record<string, string>;
+    iptables: string;
+  },
   nodeBinary: string,
   bundleDir: string,
 ): { cmd: string[]; binds: string[] } {
@@ -89,14 +99,19 @@ export function proxyReadyScript(): string {
   );
 }
 
-/** The shell line that sets (or clears) the proxy's delay, and waits until it applies. */
-export function proxyDelayScript(net: NetSpec | undefined, gen: number): string {
-  const on = net?.delayMs !== undefined && net.delayMs > 0;
-  const toxics = JSON.stringify({
-    gen,
-    delayMs: on ? net.delayMs : 0,
-    jitterMs: on ? (net.jitterMs ?? 0) : 0,
-  });
+/**
+ * The shell line that sets the proxy's delays, every node's (a node's delay acts in its own
+ * proxy and in those of the peers it dials), and waits until they apply.
+ */
+export function proxyDelayScript(nets: Record<string, NetSpec | undefined>, gen: number): string {
+  const delays = Object.fromEntries(
+    Object.entries(nets).flatMap(([node, net]) =>
+      net?.delayMs !== undefined && net.delayMs > 0
+        ? [[node, { delayMs: net.delayMs, jitterMs: net.jitterMs ?? 0 }]]
+        : [],
+    ),
+  );
+  const toxics = JSON.stringify({ gen, delays });
   return [
     proxyReadyScript(),
     `printf '%s' '${toxics}' > ${D}/toxics.json.tmp`,
