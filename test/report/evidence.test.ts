@@ -8,6 +8,7 @@ import { checkCausal } from '../../src/checker/causal/index.js';
 import { checkCounter } from '../../src/checker/counter.js';
 import { checkSet } from '../../src/checker/set.js';
 import type { History, Key, Op, OpType, Value } from '../../src/history/op.js';
+import { nemesisIntervals } from '../../src/nemesis/record.js';
 import { allAnomalies, renderCheckerSection } from '../../src/report/checkers.js';
 import { missedReads } from '../../src/report/evidence/set.js';
 
@@ -89,6 +90,26 @@ describe('set evidence', () => {
     );
     expect(text(html)).toContain('first seen (add invoked → first read showing it)');
     expect(html).toContain('<td>&quot;a&quot;</td><td>2</td><td>0.500 s</td>'); // stale element 2, known at its ack
+  });
+
+  it('names the faults active from the add to the last read that missed it', () => {
+    const partition: Op = {
+      index: 3,
+      time: 350_000_000,
+      process: 'nemesis',
+      type: 'info',
+      f: 'partition',
+      value: { fault: 1, kind: 'halves', grudge: { n1: ['n2'], n2: ['n1'] }, nodes: ['n1', 'n2'] },
+    };
+    const ops = [...h.ops.slice(0, 3), partition, ...h.ops.slice(3)].map((o, index) => ({ ...o, index }));
+    const withFault: History = { ops, realTime: true };
+    const marks = allAnomalies(
+      { set: checkSet(withFault) },
+      { history: withFault, intervals: nemesisIntervals(ops) },
+    );
+    expect(text(marks[0]!.html)).toContain(
+      'Faults active from the add to the last read: partition halves on n1, n2 (0.350 s–end)',
+    );
   });
 
   it('caps long lists: 30 lost elements show 20 and count the rest', () => {
