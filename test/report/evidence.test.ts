@@ -3,6 +3,9 @@
  * small constructed histories: plain words with processes, nodes and times, anomaly marks for
  * the timeline (invocation events), and long lists capped.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCausal } from '../../src/checker/causal/index.js';
 import { checkCounter } from '../../src/checker/counter.js';
@@ -11,6 +14,7 @@ import type { History, Key, Op, OpType, Value } from '../../src/history/op.js';
 import { nemesisIntervals } from '../../src/nemesis/record.js';
 import { allAnomalies, renderCheckerSection } from '../../src/report/checkers.js';
 import { missedReads } from '../../src/report/evidence/set.js';
+import { faultline } from '../cli/cli.js';
 
 type Ev = [process: number, type: OpType, f: string, value: Value, key: Key, node?: string];
 
@@ -110,6 +114,23 @@ describe('set evidence', () => {
     expect(text(marks[0]!.html)).toContain(
       'Faults active from the add to the last read: partition halves on n1, n2 (0.350 s–end)',
     );
+  });
+
+  it('faultline check --checker set --report writes the lost element in words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-set-report-'));
+    writeFileSync(join(dir, 'h.jsonl'), h.ops.map((o) => JSON.stringify(o)).join('\n'));
+    const r = await faultline(
+      'check',
+      join(dir, 'h.jsonl'),
+      '--checker',
+      'set',
+      '--report',
+      join(dir, 'r.html'),
+    );
+    expect(r.code).toBe(1);
+    const page = text(readFileSync(join(dir, 'r.html'), 'utf8'));
+    expect(page).toContain('1. lost element 1 (set, key "a")');
+    expect(page).toContain('Element 1 of key "a" was lost: process 0 on n1 added it at 0.000 s');
   });
 
   it('caps long lists: 30 lost elements show 20 and count the rest', () => {
