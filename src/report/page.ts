@@ -6,7 +6,6 @@
  */
 import type { CheckResult } from '../checker/types.js';
 import type { History } from '../history/op.js';
-import { pairOperations } from '../history/operations.js';
 import { nemesisIntervals } from '../nemesis/record.js';
 import { allAnomalies, renderCheckerSection } from './checkers.js';
 import { timelineClient } from './client.js';
@@ -14,7 +13,7 @@ import type { AnomalyMark, RenderContext } from './evidence.js';
 import { esc, json, verdictBadge } from './html.js';
 import { renderLatencyPlot, renderThroughputPlot } from './plots.js';
 import { renderRunTable } from './runtable.js';
-import { packTimeline } from './timeline.js';
+import { type OpColumns, packTimeline, partialMarks } from './timeline.js';
 
 export interface ReportInput {
   title: string;
@@ -40,7 +39,7 @@ pre{background:#f6f6f6;padding:.6rem;overflow:auto;max-height:30rem}
 .plain{font-size:1.05rem}.faults{color:#5e35b1}tr.named td{font-weight:600}
 #timeline{width:100%;display:block;border:1px solid #eee;background:#fcfcfc;cursor:grab}
 .controls{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.4rem 0}
-.controls input{width:6rem}#timeline-tip{position:absolute;display:none;background:#222;color:#fff;padding:.3rem .5rem;border-radius:.3rem;font-size:12px;pointer-events:none;max-width:40rem}
+.controls input{width:6rem}.controls input[type=checkbox]{width:auto}#timeline-tip{position:absolute;display:none;background:#222;color:#fff;padding:.3rem .5rem;border-radius:.3rem;font-size:12px;pointer-events:none;max-width:40rem}
 svg.plot{border:1px solid #eee;background:#fcfcfc}svg .ok{fill:#66bb6a}svg .fail{fill:#ef5350}svg .info{fill:#ffb74d}
 svg .fault{fill:#7e57c2;fill-opacity:.08}svg .grid{stroke:#e5e5e5}svg .tick{font-size:10px;fill:#777}svg .rate{fill:none;stroke-width:1.5}svg .rate.ok{stroke:#43a047}svg .rate.fail{stroke:#e53935}svg .rate.info{stroke:#fb8c00}
 `;
@@ -65,15 +64,40 @@ ${m.html}
   return `${cards}${more}`;
 }
 
-function timelineSection(history: History, ctx: RenderContext, marks: AnomalyMark[]): string {
-  const ops = pairOperations(history);
-  if (ops.length === 0) return '<h2>Timeline</h2><p class="muted">No client operations.</p>';
-  const { meta, data } = packTimeline(history, ops, ctx.intervals, marks);
+/** Every refuted key's evidence from the linearizability results (their partial linearizations). */
+function linearizableFailures(results: Record<string, CheckResult>): Parameters<typeof partialMarks>[0] {
+  return Object.entries(results).flatMap(([name, r]) =>
+    (r.checker ?? name) === 'linearizable' && Array.isArray(r.failures)
+      ? (r.failures as Parameters<typeof partialMarks>[0]).filter((f) => Array.isArray(f.longest))
+      : [],
+  );
+}
+
+function partialControls(partials: Array<{ key: string; ops: number[] }>): string {
+  if (partials.length === 0) return '';
+  const options = partials
+    .map((p, i) => `<option value="${i}">key ${esc(p.key)}: ${p.ops.length} operations</option>`)
+    .join('');
+  return `<label title="The longest partial linearizations the search found: each operation's linearization point in order, and the operation it could not place next"><input type="checkbox" id="tl-partial" checked> partial linearization</label><select id="tl-partial-which">${options}</select>`;
+}
+
+function timelineSection(
+  history: History,
+  ctx: RenderContext,
+  marks: AnomalyMark[],
+  results: Record<string, CheckResult>,
+): { html: string; cols?: OpColumns } {
+  const failures = linearizableFailures(results);
+  const { meta, data, values, cols } = packTimeline(history, ctx.intervals, marks, (c) =>
+    partialMarks(failures, c),
+  );
+  if (cols.n === 0) return { html: '<h2>Timeline</h2><p class="muted">No client operations.</p>' };
   const options = marks.map((m, i) => `<option value="${i}">${i + 1}. ${esc(m.title)}</option>`).join('');
-  return `<h2>Timeline</h2>
-<p class="muted">One lane per client worker (processes retired by an unknown outcome hand their lane on); bars from invocation to completion: green ok, red fail, amber unknown. Shaded: fault intervals. Outlined: the current anomaly's witness. Drag to pan, wheel to zoom, hover for details.</p>
+  const html = `<h2>Timeline</h2>
+<p class="muted">One lane per client worker (processes retired by an unknown outcome hand their lane on); bars from invocation to completion: green ok, red fail, amber unknown. Shaded: fault intervals. Outlined: the current anomaly's witness.${meta.partials.length ? ' Blue: the longest partial linearization the checker found (dots at linearization points, numbered in order; crossed in red: the operation it could not place next).' : ''} Drag to pan, wheel to zoom, hover for details.</p>
 <div class="controls">
 ${marks.length ? `<button type="button" id="tl-prev">◀</button><select id="timeline-anomaly">${options}</select><button type="button" id="tl-next">▶</button>` : '<select id="timeline-anomaly" hidden></select><button type="button" id="tl-prev" hidden></button><button type="button" id="tl-next" hidden></button>'}
+${partialControls(meta.partials)}
 <button type="button" id="tl-in">zoom in</button><button type="button" id="tl-out">zoom out</button>
 <button type="button" id="tl-all">whole history</button><button type="button" id="tl-first">first operation</button><button type="button" id="tl-last">last operation</button>
 <label>key <input id="tl-key" list="tl-keys"></label><label>process <input id="tl-proc"></label><label>node <input id="tl-node" list="tl-nodes"></label>
@@ -87,7 +111,9 @@ ${marks.length ? `<button type="button" id="tl-prev">◀</button><select id="tim
 <p id="timeline-readout" class="muted">loading…</p><div id="timeline-tip"></div>
 <script type="application/json" id="timeline-meta">${scriptJson(meta)}</script>
 <script type="application/octet-stream" id="timeline-data">${data}</script>
+<script type="application/octet-stream" id="timeline-values">${values}</script>
 <script>(${timelineClient.toString()})();</script>`;
+  return { html, cols };
 }
 
 function faultsSection(history: History): string {
@@ -106,6 +132,8 @@ export function renderReport(input: ReportInput): string {
   const ctx: RenderContext = { history, intervals: nemesisIntervals(history.ops) };
   const marks = allAnomalies(results, ctx);
   const nemesisCount = history.ops.reduce((n, op) => n + (op.process === 'nemesis' ? 1 : 0), 0);
+  const timeline = timelineSection(history, ctx, marks, results);
+  const plotInput = { intervals: ctx.intervals, ...(timeline.cols ? { cols: timeline.cols } : {}) };
   const links = (input.links ?? []).map((l) => `<a href="${esc(l.href)}">${esc(l.label)}</a>`).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
@@ -114,7 +142,7 @@ export function renderReport(input: ReportInput): string {
 <h1>${esc(input.title)} ${verdictBadge(input.valid as boolean)}</h1>
 <p class="muted">${history.ops.length} events · ${nemesisCount} nemesis events · ${marks.length} anomal${marks.length === 1 ? 'y' : 'ies'}${links ? ` · ${links}` : ''}</p>
 ${marks.length ? `<h2>What went wrong</h2>${anomalyCards(marks.slice(0, 1), 0)}` : ''}
-${timelineSection(history, ctx, marks)}
+${timeline.html}
 ${marks.length > 1 ? `<h2>All ${marks.length} anomalies</h2>${anomalyCards(marks, 1)}` : ''}
 ${input.meta ? `<h2>Run</h2>${renderRunTable(input.meta)}` : ''}
 <h2>Verdicts</h2>
@@ -123,8 +151,8 @@ ${Object.entries(results)
   .join('\n')}
 <h2>Performance</h2>
 <p class="muted">Green ok, red fail, amber unknown; shaded: fault intervals.</p>
-${renderLatencyPlot(history)}
-${renderThroughputPlot(history)}
+${renderLatencyPlot(history, plotInput)}
+${renderThroughputPlot(history, plotInput)}
 ${faultsSection(history)}
 </body></html>
 `;

@@ -112,6 +112,39 @@ describe.skipIf(missing !== undefined)('report in Chromium', () => {
       expect((o.start - ops[0]!.time) / unitNs).toBeGreaterThanOrEqual(a);
       expect((o.start - ops[0]!.time) / unitNs).toBeLessThanOrEqual(b);
     }
+    // The longest partial linearization of the anomaly's key is drawn at open, with its stuck
+    // operation; the checkbox hides it and shows it again.
+    const lin0 = lin.failures.find((f) => f.witness)!;
+    expect(await api(page, 't.partials')).toBeGreaterThan(0);
+    const shown = (await api(page, 't.partial')) as {
+      on: boolean;
+      index: number;
+      points: number;
+      stuck: boolean;
+    };
+    expect(shown.on).toBe(true);
+    const partialKey = await page.evaluate(
+      `JSON.parse(document.getElementById('timeline-meta').textContent).partials[${shown.index}].key`,
+    );
+    expect(partialKey).toBe(String(lin0.key));
+    expect(await page.locator('#timeline-readout').textContent()).toContain(
+      `partial linearization of key ${lin0.key}`,
+    );
+    await page.evaluate(`window.faultlineTimeline.showPartial(${shown.index})`);
+    const tail = (await api(page, 't.partial')) as { points: number; stuck: boolean };
+    expect(tail.points).toBeGreaterThan(0);
+    expect(tail.stuck).toBe(lin0.op !== undefined);
+    await page.locator('#timeline').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'invalid-partial.png'), fullPage: false });
+    await page.uncheck('#tl-partial');
+    expect(await api(page, 't.partial')).toMatchObject({ on: false, points: 0, stuck: false });
+    await page.check('#tl-partial');
+    expect(await api(page, 't.partial')).toMatchObject({ on: true, points: tail.points });
+    // Zoom and pan keep drawing it (only the steps in view).
+    await page.click('#tl-out');
+    await page.click('#tl-all');
+    expect(((await api(page, 't.partial')) as { points: number }).points).toBeGreaterThan(0);
+    await page.evaluate(`window.faultlineTimeline.goto(0)`);
     await page.screenshot({ path: join(OUT, 'invalid-open.png'), fullPage: false });
     await page.locator('#timeline').scrollIntoViewIfNeeded();
     await page.click('#tl-last');
@@ -131,6 +164,8 @@ describe.skipIf(missing !== undefined)('report in Chromium', () => {
     const file = await write('valid', 'valid run with faults', history, { linearizable: lin } as never);
     const { page, errors } = await open(file);
     expect(await api(page, 't.anomalies')).toBe(0);
+    expect(await api(page, 't.partials')).toBe(0);
+    expect(await page.locator('#tl-partial').count()).toBe(0);
     expect(await page.locator('#anomaly-1').count()).toBe(0);
     expect(await api(page, 't.firstInView')).toBe(0);
     await page.click('#tl-last');

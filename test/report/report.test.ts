@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizableSync } from '../../src/checker/linearizable/index.js';
 import { pairOperations } from '../../src/history/operations.js';
@@ -9,7 +8,7 @@ import { parseHistory } from '../../src/history/read.js';
 import { renderCheckerSection, rendererFor, renderers } from '../../src/report/checkers.js';
 import { renderReport } from '../../src/report/page.js';
 import { renderRunTable } from '../../src/report/runtable.js';
-import { packTimeline, type TimelineMeta } from '../../src/report/timeline.js';
+import { packTimeline, type TimelineMeta, unpackTimeline } from '../../src/report/timeline.js';
 import { faultline } from '../cli/cli.js';
 import { PEERS } from '../peers.js';
 
@@ -58,7 +57,7 @@ describe('HTML report', () => {
     expect(html).toContain('<td>partition</td>');
     const meta = timelineMeta(html);
     expect(meta.anomalies).toEqual([
-      { title: 'not linearizable', text: 'No order explains process 1 read → 9.', ops: [1] },
+      { title: 'not linearizable', text: 'No order explains process 1 read → 9.', ops: [1], key: 'x' },
     ]);
   });
 
@@ -83,18 +82,59 @@ describe('HTML report', () => {
         value: i,
       });
     }
+    // A compare-and-set, an object value and a never-completed write at the end.
+    ops.push({
+      index: 400_000,
+      time: 400_000_000,
+      process: 3,
+      type: 'invoke' as const,
+      f: 'cas',
+      value: [7, 8],
+    });
+    ops.push({ index: 400_001, time: 400_001_000, process: 3, type: 'ok' as const, f: 'cas', value: [7, 8] });
+    ops.push({
+      index: 400_002,
+      time: 400_002_000,
+      process: 4,
+      type: 'invoke' as const,
+      f: 'write',
+      value: { a: -1.5 },
+    });
+    ops.push({
+      index: 400_003,
+      time: 400_003_000,
+      process: 4,
+      type: 'fail' as const,
+      f: 'write',
+      value: { a: -1.5 },
+    });
+    ops.push({
+      index: 400_004,
+      time: 400_004_000,
+      process: 5,
+      type: 'invoke' as const,
+      f: 'write',
+      value: -3,
+    });
     const h = { ops, realTime: true };
-    const pairs = pairOperations(h);
-    const { meta, data } = packTimeline(h, pairs, [], []);
-    const buf = gunzipSync(Buffer.from(data, 'base64'));
-    const start = new Uint32Array(buf.buffer, buf.byteOffset + meta.offsets.start, meta.count);
-    const dur = new Uint32Array(buf.buffer, buf.byteOffset + meta.offsets.dur, meta.count);
-    expect(meta.count).toBe(200_000);
+    const { meta, data, values } = packTimeline(h, [], []);
+    const t = unpackTimeline(meta, data, values);
+    expect(meta.count).toBe(200_003);
     expect(meta.lanes).toBe(10);
-    expect(start[199_999]! * meta.unit).toBe(2 * 199_999 * 1000);
-    expect(dur[5]! * meta.unit).toBe(1000);
-    const text = buf.subarray(meta.offsets.text).toString('utf8').split('\n');
-    expect(text[123]).toBe('null\t123');
+    expect(t.start[199_999]! * meta.unit).toBe(2 * 199_999 * 1000);
+    expect(t.dur[5]! * meta.unit).toBe(1000);
+    expect(t.input(123)).toBe(null);
+    expect(t.output(123)).toBe(123);
+    expect([t.type[200_000], t.input(200_000), t.output(200_000)]).toEqual(['ok', [7, 8], [7, 8]]);
+    expect([t.type[200_001], t.input(200_001), t.output(200_001)]).toEqual(['fail', { a: -1.5 }, undefined]);
+    expect([t.type[200_002], t.input(200_002), t.dur[200_002]]).toEqual(['info', -3, meta.open]);
+    // Every row agrees with the paired operations.
+    const pairs = pairOperations(h);
+    const t0 = h.ops[0]!.time;
+    pairs.forEach((o, i) => {
+      expect(t.start[i]).toBe(Math.round((o.invoke.time - t0) / meta.unit));
+      expect(t.proc[i]).toBe(o.process);
+    });
     const html = renderReport({ title: 'big', valid: true, history: h, results: {} });
     expect(html).toContain('<h3>Latency</h3>');
   });
@@ -111,7 +151,7 @@ describe('HTML report', () => {
       ].join('\n'),
       'h.jsonl',
     );
-    const { meta } = packTimeline(h, pairOperations(h), [], []);
+    const { meta } = packTimeline(h, [], []);
     expect(meta.lanes).toBe(2);
     expect(meta.laneLabels).toEqual(['0, 5', '1']);
   });
@@ -164,7 +204,16 @@ describe('results rendered by their checker', () => {
     expect(what).toContain('process 1 on n2 (1.500 s–1.600 s, events 5–6)');
     expect(what).toContain('Faults active then: partition halves on n1, n2 (1.200 s–end)');
     expect(what).toContain('These 3 operations alone cannot be ordered');
-    expect(timelineMeta(html).anomalies[0]!.ops).toEqual([0, 1, 2]);
+    const meta = timelineMeta(html);
+    expect(meta.anomalies[0]!.ops).toEqual([0, 1, 2]);
+    // The search's longest partial linearization, as rows, and the read it got stuck at.
+    const f = result.failures[0]!;
+    expect(meta.partials.length).toBe(f.longest.length);
+    expect(meta.partials[0]!.key).toBe('k');
+    expect(meta.partials[0]!.ops).toEqual(f.longest[0]!.map((s) => [0, 3, 5, 7].indexOf(s.op.invokeIndex)));
+    expect(meta.partials[0]!.stuck).toBe([0, 3, 5, 7].indexOf(f.op!.invokeIndex));
+    expect(meta.partials[0]!.states).toEqual(f.longest[0]!.map((s) => s.state));
+    expect(html).toContain('id="tl-partial"');
   });
 });
 
