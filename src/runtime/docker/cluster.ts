@@ -53,7 +53,14 @@ import {
   proxyReadyScript,
   proxySidecar,
 } from './netns-proxy.js';
-import { CONTROL_DIR, KILL_SCRIPT, RUNNING_SCRIPT, START_SCRIPT, supervisedCommand } from './supervisor.js';
+import {
+  CONTROL_DIR,
+  KILL_SCRIPT,
+  RELEASE_SCRIPT,
+  RUNNING_SCRIPT,
+  START_SCRIPT,
+  supervisedCommand,
+} from './supervisor.js';
 import { removeLabelled } from './teardown.js';
 
 export { newRunId } from './engine.js';
@@ -481,6 +488,9 @@ export async function startCluster(
       const slot = slotByName.get(spec.name)!;
       const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
       if (spec.sidecar) env.push(`FAULTLINE_SIDECAR=${spec.sidecar}`);
+      // Behind latency proxies, no database runs (or dials a peer) before every proxy is up:
+      // connections made before the redirects would bypass them for good.
+      if (proxied && supervised) env.push('FAULTLINE_HOLD=1');
       const binds = supervised ? ['/usr:/usr:ro'] : [];
       for (const [hostPath, nodePath] of place.shares) binds.push(`${hostPath}:${nodePath}:ro`);
       const clock = clockSetup(spec);
@@ -573,6 +583,8 @@ export async function startCluster(
         }
       }),
     );
+    if (proxied && supervised)
+      await everyNode('release', (s) => nodeShell(s, RELEASE_SCRIPT, 'release').then(() => {}));
     emit(
       `started ${states.size} containers on ${place.subnet}${networkFaults ? ' (each with a network-fault sidecar)' : ''}`,
     );

@@ -7,6 +7,8 @@
  *   stopped   present: the database must not run (kill sets it, start removes it). A database
  *             that exits by itself also sets it: the harness, not the supervisor, restarts.
  *   db.pid    the running database's pid (absent while it is down).
+ *   go        present: the database (and its companion) may start; waited for only under
+ *             FAULTLINE_HOLD (the latency proxies must be in front of every node first).
  *   faketime  libfaketime's offset ("+0", "+3600", "-300") for databases run with fakeClock,
  *             unless FAULTLINE_FAKETIME_FILE names another file (the runtime's: a host file the
  *             harness rewrites, bind-mounted read-only).
@@ -24,6 +26,7 @@ set -u
 C=${CONTROL_DIR}
 mkdir -p $C
 [ -e $C/faketime ] || echo '+0' > $C/faketime
+if [ -n "\${FAULTLINE_HOLD:-}" ]; then while [ ! -e $C/go ]; do sleep 0.05; done; fi
 pid=''
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; exit 0' TERM INT
 if [ -n "\${FAULTLINE_SIDECAR:-}" ]; then
@@ -68,6 +71,9 @@ export const KILL_SCRIPT = `C=${CONTROL_DIR}; touch $C/stopped
 if [ -e $C/db.pid ]; then kill -9 "$(cat $C/db.pid)" 2>/dev/null; fi
 i=0; while [ -e $C/db.pid ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done
 [ ! -e $C/db.pid ]`;
+
+/** Shell run by `docker exec` to let a held node (FAULTLINE_HOLD) start its database. */
+export const RELEASE_SCRIPT = `touch ${CONTROL_DIR}/go`;
 
 /** Shell run by `docker exec` to start the database again (and wait until it runs). */
 export const START_SCRIPT = `C=${CONTROL_DIR}; rm -f $C/stopped
