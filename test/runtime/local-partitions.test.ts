@@ -203,6 +203,37 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('local runtime, Redis part
     expect(await expectNothingLeft(logDir, ports)).toEqual([]);
   }, 60_000);
 
+  it('whole run, replicas, reads on the primary, under partitions, pause, latency and clock skew: faults applied, valid', async () => {
+    const reports = mkdtempSync(join(tmpdir(), 'faultline-local-runs-'));
+    const r = await namedRun({
+      target: 'redis',
+      topology: 'replicas',
+      workload: 'register',
+      concurrency: 10,
+      timeLimitS: 8,
+      seed: 3,
+      opTimeoutMs: 1000,
+      reportsDir: reports,
+      runtime: createLocalRuntime(),
+      nemesis: runNemesisFor(
+        { families: ['partition', 'pause', 'latency', 'clock'], intervalS: 1, recoveryS: 1, choices: {} },
+        { timeLimitS: 8 },
+      ),
+    });
+    const meta = JSON.parse(readFileSync(join(r.dir, 'run.json'), 'utf8'));
+    expect(await expectNothingLeft(r.dir, portsOf(meta.cluster ?? {}))).toEqual([]);
+    const faults = readFileSync(r.historyPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"process":"nemesis"'))
+      .map((l) => (JSON.parse(l) as { f: string }).f);
+    console.log(`[local] redis replicas: faults ${faults.join(' ')}; counts ${JSON.stringify(r.counts)}`);
+    // Every family took effect at least once (netem: latency, clock: the skew).
+    for (const f of ['partition', 'pause', 'netem', 'clock'])
+      expect(faults.some((x) => x.startsWith(f))).toBe(true);
+    expect(r.counts.ok).toBeGreaterThan(100);
+    expect(r.valid).toBe(true);
+  }, 120_000);
+
   it('Sentinel: partitions refused by name, with the reason', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
     const cluster = await launch(runtime, redisTarget, { logDir, topology: 'sentinel' });
