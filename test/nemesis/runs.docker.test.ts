@@ -317,11 +317,12 @@ describe.skipIf(!engine.ok)('nemesis on real clusters', () => {
     expect(around.inside.count).toBeGreaterThan(20);
     expect(around.others.count).toBeGreaterThan(20);
     // About the delay (100 ms, jitter ±50 averaging out; R = W = 1, so an operation waits for
-    // one answer of the slowed node), with room for a loaded machine.
+    // one answer of the slowed node), with room for a loaded machine. The baseline is the other
+    // nodes' operations at the same moments: the gaps between faults are short and hold the
+    // heals, and on a loaded machine a second of everything slow lands there as often as not.
     const rise = around.inside.medianMs - around.others.medianMs;
     expect(rise).toBeGreaterThan(60);
     expect(rise).toBeLessThan(200);
-    if (around.outside.count >= 10) expect(around.outside.medianMs).toBeLessThan(around.inside.medianMs);
   }, 120_000);
 
   describe('a run interrupted mid-fault leaves nothing broken', () => {
