@@ -101,6 +101,7 @@ export function registerRunFlags(command: Command, sources: readonly FlagSource[
   command.addHelpText(
     'after',
     '\nTarget, workload and runtime flags above are named "owner: what"; each applies to its owner only.\n' +
+      'Each yes/no one comes as a pair, --x and --no-x; either overrides a config file.\n' +
       'A config file takes the same fields in camelCase, with targetOptions, workloadOptions and runtimeOptions.',
   );
   return flags;

@@ -1,9 +1,12 @@
 /**
  * Flags made from options schemas: every field of a target's, workload's or runtime's zod
- * options becomes a kebab-case flag (`readQuorum` → `--read-quorum <n>`, a boolean that
- * defaults to true → `--no-pre-vote`), described by the field's `.describe()` text. So a new
- * target adds its flags to `faultline run --help` without any CLI code. Fields of the same
- * name in several schemas share one flag; a flag given for a target that lacks it is refused.
+ * options becomes a kebab-case flag (`readQuorum` → `--read-quorum <n>`), described by the
+ * field's `.describe()` text; a boolean becomes a pair, `--write-back` and `--no-write-back`,
+ * whatever its default (an optional boolean with no default can be set either way, and
+ * either one overrides a config file). So a new target adds its flags to `faultline run
+ * --help` without any CLI code. Fields of the same name in several schemas share one flag; a
+ * flag given for a target that lacks it is refused, and so is `--no-` before a flag that
+ * takes a value.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { z } from 'zod';
@@ -61,7 +64,9 @@ export interface FlagSource extends Owner {
 
 export interface GeneratedFlag {
   key: string;
+  /** The flag that sets the field (`--write-back`, `--read-quorum`). */
   flag: string;
+  kind: Kind;
   owners: Owner[];
 }
 
@@ -89,15 +94,31 @@ export function generateFlags(
   const options: Option[] = [];
   const flags: GeneratedFlag[] = [];
   for (const [key, { field, owners, texts }] of byKey) {
-    const negated = field.kind === 'boolean' && field.defaultValue === true;
-    const flag = `--${negated ? 'no-' : ''}${kebab(key)}`;
-    const arg = field.kind === 'boolean' ? '' : field.kind === 'number' ? ' <n>' : ' <value>';
-    const option = new Option(`${flag}${arg}`, texts.join('; '));
-    if (field.kind === 'number') option.argParser(parseNumber);
-    options.push(option);
-    flags.push({ key, flag, owners });
+    const flag = `--${kebab(key)}`;
+    options.push(...optionsFor(flag, field, texts.join('; ')));
+    flags.push({ key, flag, kind: field.kind, owners });
   }
   return { options, flags };
+}
+
+const onOff = (v: unknown) => (v === true ? ' (default: on)' : v === false ? ' (default: off)' : '');
+
+/**
+ * A boolean's pair of flags, the positive one first (commander then gives the field no
+ * default: only a flag the user gave counts). Any other field's `--no-` flag exists, hidden,
+ * only to be refused by name in `collectFlags` (commander would take it as unknown).
+ */
+function optionsFor(flag: string, field: SchemaField, description: string): Option[] {
+  const negation = `--no-${flag.slice(2)}`;
+  if (field.kind === 'boolean')
+    return [
+      new Option(flag, `${description}${onOff(field.defaultValue)}`),
+      new Option(negation, `turns ${flag} off`),
+    ];
+  const arg = field.kind === 'number' ? ' <n>' : ' <value>';
+  const option = new Option(`${flag}${arg}`, description);
+  if (field.kind === 'number') option.argParser(parseNumber);
+  return [option, new Option(negation).hideHelp()];
 }
 
 /**
@@ -113,10 +134,13 @@ export function collectFlags(
   for (const f of flags) {
     const value = given(f.key);
     if (value === undefined) continue;
+    const name = value === false ? `--no-${f.flag.slice(2)}` : f.flag;
+    if (value === false && f.kind !== 'boolean')
+      throw new InvalidArgumentError(`${name}: ${f.flag} takes a value; only a yes/no flag has a --no- form`);
     const hits = f.owners.filter((o) => chosen.some((c) => c.kind === o.kind && c.name === o.name));
     if (hits.length === 0) {
       const who = f.owners.map((o) => `${o.kind} ${o.name}`).join(', ');
-      throw new InvalidArgumentError(`${f.flag} applies to ${who} only`);
+      throw new InvalidArgumentError(`${name} applies to ${who} only`);
     }
     for (const hit of hits) out[hit.kind][f.key] = value;
   }
