@@ -166,7 +166,11 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('local runtime, Redis part
 
   it('a replica cut off from its primary goes stale (its lag grows) while the other keeps up; it catches up after the heal', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
-    const cluster = await launch(runtime, redisTarget, { logDir, topology: 'replicas' });
+    const cluster = await launch(runtime, redisTarget, {
+      logDir,
+      topology: 'replicas',
+      faults: ['partition'],
+    });
     const ports = portsOf(cluster.info);
     try {
       expect(cluster.faults.partition.supported).toBe(true);
@@ -234,9 +238,30 @@ describe.skipIf(!existsSync('/usr/bin/redis-server'))('local runtime, Redis part
     expect(r.valid).toBe(true);
   }, 120_000);
 
+  it('replicas deployed for a run without partitions dial their primary directly; partitions then refused, with the reason', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
+    const cluster = await launch(runtime, redisTarget, { logDir, topology: 'replicas' });
+    const ports = portsOf(cluster.info);
+    try {
+      const p = cluster.faults.partition;
+      expect(p.supported ? '' : p.reason).toMatch(/deployed without partitions/);
+      const info = String(await cmd(cluster, 'n2', ['INFO', 'replication']));
+      expect(info).toContain(
+        `master_port:${(cluster.info.nodes as { listens: { client: number } }[])[0]!.listens.client}`,
+      );
+    } finally {
+      await cluster.stop();
+    }
+    expect(await expectNothingLeft(logDir, ports)).toEqual([]);
+  }, 60_000);
+
   it('Sentinel: partitions refused by name, with the reason', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
-    const cluster = await launch(runtime, redisTarget, { logDir, topology: 'sentinel' });
+    const cluster = await launch(runtime, redisTarget, {
+      logDir,
+      topology: 'sentinel',
+      faults: ['partition'],
+    });
     const ports = portsOf(cluster.info);
     try {
       const p = cluster.faults.partition;

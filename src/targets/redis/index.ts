@@ -87,6 +87,9 @@ async function sentinelsReady(all: readonly ClusterNode[]): Promise<boolean> {
 const SENTINEL_PARTITION =
   "redis sentinel: the sentinels dial every redis-server and every other sentinel at the one address each announces, and after a failover point replicas at the new primary's own address, so node-to-node traffic cannot be routed per pair and no partition is exact here (use --runtime docker)";
 
+const UNROUTED_PARTITION =
+  "the cluster was deployed without partitions: replicas dial their primary through per-pair proxy routes only when the run asks for partitions (the proxy's hop changes how far replicas lag)";
+
 export const redisTarget = defineTarget<RedisOptions>({
   name: 'redis',
   description: 'Redis: single, primary + replicas, or Sentinel with automatic failover',
@@ -108,11 +111,13 @@ export const redisTarget = defineTarget<RedisOptions>({
     const sentinel = { binary: o.sentinelBinary, quorum, downAfterMs: o.sentinelDownAfterMs };
     const skew = fakeClock(ctx);
     const sentinels = ctx.topology === 'sentinel';
+    // Through the proxy only when the run cuts links: its hop changes how far replicas lag.
+    const routed = !sentinels && ctx.faults.includes('partition');
     return {
       nodes: slots.map((s, i) => ({
         name: s.name,
         role: i === 0 ? 'primary' : 'replica',
-        command: serverCommand(o.binary, s, i === 0 ? undefined : primary, sentinels),
+        command: serverCommand(o.binary, s, i === 0 ? undefined : primary, !routed),
         ...(skew ? { fakeClock: true, jemallocShim: true } : {}),
         ...(ctx.topology === 'sentinel' ? { sidecar: sentinelSidecar(s, primary, replicas, sentinel) } : {}),
       })),
@@ -120,7 +125,9 @@ export const redisTarget = defineTarget<RedisOptions>({
       ...(sentinels
         ? {}
         : { dials: Object.fromEntries(slots.map((s, i) => [s.name, i === 0 ? [] : [primary.name]])) }),
-      ...(sentinels && primary.peer ? { unsupported: { partition: SENTINEL_PARTITION } } : {}),
+      ...(primary.peer && replicas.length > 0 && !routed
+        ? { unsupported: { partition: sentinels ? SENTINEL_PARTITION : UNROUTED_PARTITION } }
+        : {}),
       info: {
         primary: primary.name,
         ...(skew
