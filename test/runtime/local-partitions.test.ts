@@ -57,7 +57,7 @@ describe.skipIf(!existsSync('/usr/bin/etcd'))('local runtime, etcd partitions', 
 
   it('isolating the leader: it cannot commit, the majority elects a leader and commits, serializable reads on the old leader are stale; all converge after the heal', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
-    const cluster = (await launch(runtime, etcdTarget, { logDir })) as LocalCluster;
+    const cluster = (await launch(runtime, etcdTarget, { logDir, faults: ['partition'] })) as LocalCluster;
     const ports = portsOf(cluster.info);
     try {
       expect(cluster.faults.partition.supported).toBe(true);

@@ -279,7 +279,7 @@ describe('local runtime, kvstore', () => {
 describe.skipIf(!(await import('node:fs')).existsSync('/usr/bin/etcd'))('local runtime, etcd', () => {
   it('partitions per sender (one advertised peer address per member, senders named), kill, pause and latency supported; clock refused', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
-    const cluster = await launch(runtime, etcdTarget, { logDir });
+    const cluster = await launch(runtime, etcdTarget, { logDir, faults: ['partition'] });
     const ports = portsOf(cluster.info);
     try {
       expect(cluster.faults.partition.supported).toBe(true);
@@ -296,5 +296,24 @@ describe.skipIf(!(await import('node:fs')).existsSync('/usr/bin/etcd'))('local r
     expect(await expectNothingLeft(logDir, ports)).toEqual([]);
   }, 30_000);
 });
+
+describe.skipIf(!(await import('node:fs')).existsSync('/usr/bin/etcd'))(
+  'local runtime, etcd without partitions',
+  () => {
+    it('members dial each other directly when the run asks for no partitions; partitions then refused, with the reason', async () => {
+      const logDir = mkdtempSync(join(tmpdir(), 'faultline-local-test-'));
+      const cluster = (await launch(runtime, etcdTarget, { logDir })) as LocalCluster;
+      const ports = portsOf(cluster.info);
+      try {
+        const p = cluster.faults.partition;
+        expect(p.supported ? '' : p.reason).toMatch(/deployed without partitions/);
+        expect(cluster.proxy.list().some((r) => r.from === UNKNOWN)).toBe(false);
+      } finally {
+        await cluster.stop();
+      }
+      expect(await expectNothingLeft(logDir, ports)).toEqual([]);
+    }, 30_000);
+  },
+);
 
 it('the proxy names its client endpoint', () => expect(CLIENT).toBe('client'));

@@ -612,6 +612,13 @@ async function startLocal(
       req.signal,
       () => stopped,
     );
+    // A hook that names no sender (another version of the database?) would leave every cut undone.
+    const shared = proxy.list().filter((r) => r.from === UNKNOWN).length;
+    if (peers.identified && proxy.stats.identified === 0)
+      no(
+        'partition',
+        `the target's identify hook named the sender of none of the connections to its ${shared} shared peer routes by the time the cluster was ready, so no partition could be cut (is this the database version it was written for?)`,
+      );
     const first = cluster.nodes[0];
     const version =
       first && deployment.version ? await deployment.version(first).catch(() => undefined) : undefined;

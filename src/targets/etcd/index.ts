@@ -35,7 +35,10 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
   deploy(o, ctx, slots) {
     const url = (host: string, port: number | undefined) => `http://${host}:${port}`;
     // Peers dial the advertised URL; the node listens on its own port (the same but locally).
-    const peerUrl = (s: (typeof slots)[number]) => `http://${advertisedAddress(s, 'peer')}`;
+    // Through the proxy (local runtime) only when the run cuts links: its hop slows Raft.
+    const routed = ctx.faults.includes('partition');
+    const peerUrl = (s: (typeof slots)[number]) =>
+      `http://${routed ? advertisedAddress(s, 'peer') : `${s.host}:${s.ports.peer}`}`;
     const initialCluster = slots.map((s) => `${s.name}=${peerUrl(s)}`).join(',');
     const token = `faultline-${ctx.runId}`;
     const members = new Map(slots.map((s) => [memberId([peerUrl(s)], token), s.name]));
@@ -61,6 +64,14 @@ export const etcdTarget = defineTarget<z.infer<typeof options>>({
         ],
       })),
       identify: { peer: senderOf(members) },
+      ...(slots[0]?.advertise && !routed
+        ? {
+            unsupported: {
+              partition:
+                "the cluster was deployed without partitions: members reach each other through the proxy (which names each peer connection's sender) only when the run asks for partitions",
+            },
+          }
+        : {}),
       info: {
         preVote: o.preVote,
         serializableReads: o.serializable,
