@@ -1,7 +1,8 @@
 /**
  * Local runtime benchmarks (no Docker; print figures, never pass/fail):
  *   1. start (every node ready) and stop (every process gone) times of 3-node kvstore and etcd
- *      clusters (etcd when /usr/bin/etcd is installed); goals 1 s (kvstore) and 3 s (etcd);
+ *      clusters (etcd when /usr/bin/etcd is installed; also deployed for partitions, its peers
+ *      then through the proxy); goals 1 s (kvstore) and 3 s (etcd);
  *   2. the TCP fault proxy's overhead: requests per second through the proxy versus direct,
  *      10 concurrent keep-alive HTTP workers, against a trivial HTTP server in another process
  *      (the proxy's worst case), against a kvstore node and against an etcd member (its peers
@@ -14,7 +15,7 @@ import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { launch } from '../src/runner/start.js';
-import type { Cluster } from '../src/runtime/cluster.js';
+import type { Cluster, FaultKind } from '../src/runtime/cluster.js';
 import { createLocalRuntime } from '../src/runtime/local/index.js';
 import { CLIENT, FaultProxy } from '../src/runtime/proxy/index.js';
 import { etcdTarget } from '../src/targets/etcd/index.js';
@@ -25,13 +26,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`;
 
-export async function upDown(target: Target, rounds: number): Promise<{ upMs: number[]; downMs: number[] }> {
+export async function upDown(
+  target: Target,
+  rounds: number,
+  faults: FaultKind[] = [],
+): Promise<{ upMs: number[]; downMs: number[] }> {
   const runtime = createLocalRuntime();
   const upMs: number[] = [];
   const downMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
-    const cluster = await launch(runtime, target);
+    const cluster = await launch(runtime, target, { faults });
     const t1 = performance.now();
     await cluster.stop();
     const t2 = performance.now();
@@ -148,7 +153,7 @@ export async function proxyVsDirectKvstore(workers = 10, ms = 6000) {
 
 /** etcd PUTs on one member (Raft through the peer proxy either way): the client route's cost. */
 export async function proxyVsDirectEtcd(workers = 10, ms = 6000) {
-  const cluster: Cluster = await launch(createLocalRuntime(), etcdTarget);
+  const cluster: Cluster = await launch(createLocalRuntime(), etcdTarget, { faults: ['partition'] });
   try {
     const nodes = (
       cluster.info as { nodes: { host: string; ports: { client: number }; listens: { client: number } }[] }
@@ -174,6 +179,10 @@ export async function main(): Promise<void> {
     const etcd = await upDown(etcdTarget, 3);
     console.log(
       `etcd 3 nodes (local): start ${fmt(etcd.upMs)}; stop ${fmt(etcd.downMs)}; goal start ≤ 3000 ms`,
+    );
+    const cut = await upDown(etcdTarget, 3, ['partition']);
+    console.log(
+      `etcd 3 nodes (local), deployed for partitions (peers through the proxy): start ${fmt(cut.upMs)}; stop ${fmt(cut.downMs)}; goal start ≤ 3000 ms`,
     );
   } else console.log('etcd: /usr/bin/etcd is not installed, skipped');
   const trivial = await proxyVsDirectTrivial();
