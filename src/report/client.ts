@@ -23,7 +23,7 @@ export function timelineClient(): void {
     fs: string[];
     offsets: Record<Col, number>;
     widths: Record<Col, number>;
-    values: { input: number; output: number; table: number };
+    values: { input: number; output: number; pairs: number; pairCount: number; table: number };
     faults: Array<{ start: number; end: number; label: string }>;
     anomalies: Array<{ title: string; text: string; ops: number[]; key?: string }>;
     partials: Partial[];
@@ -425,7 +425,10 @@ export function timelineClient(): void {
     }
 
     // The values, decoded on the first hover (the first frame does not wait for them).
-    let values: { input: Int32Array; output: Int32Array; table: string[] } | 'loading' | undefined;
+    let values:
+      | { input: Int32Array; output: Int32Array; pairs: Int32Array; table: string[] }
+      | 'loading'
+      | undefined;
     let lastHover: MouseEvent | undefined;
     function loadValues(): void {
       values = 'loading';
@@ -434,6 +437,7 @@ export function timelineClient(): void {
         values = {
           input: new Int32Array(vb, meta.values.input, n),
           output: new Int32Array(vb, meta.values.output, n),
+          pairs: new Int32Array(vb, meta.values.pairs, 2 * meta.values.pairCount),
           table,
         };
         if (lastHover && tip.style.display === 'block') hover(lastHover);
@@ -444,7 +448,7 @@ export function timelineClient(): void {
       if (values === undefined) loadValues();
       if (values === undefined || values === 'loading') return '…';
       const v = values;
-      // Kinds as timeline.ts writes them: null, integer, table entry, none, pair of 16-bit integers.
+      // Kinds as timeline.ts writes them: null, integer, table entry, none, pair (list index).
       const show = (kind: number, x: number) =>
         kind === 0
           ? 'null'
@@ -453,7 +457,7 @@ export function timelineClient(): void {
             : kind === 2
               ? v.table[x]!
               : kind === 4
-                ? `[${x >>> 16},${x & 0xffff}]`
+                ? `[${v.pairs[2 * x]},${v.pairs[2 * x + 1]}]`
                 : '';
       const input = show((tb[i]! >> 2) & 7, v.input[i]!);
       const output = show((tb[i]! >> 5) & 7, v.output[i]!);
