@@ -90,34 +90,58 @@ function plainEvent(o: Record<string, unknown>, index: number): boolean {
   );
 }
 
-/** Pairing as buildHistory checks it; false on anything it would reject. */
-class Pairing {
-  private open = new Map<number, Op>();
-  private retired = new Set<number>();
+/** The op of a JSON.parse'd line, fields in buildHistory's order; undefined unless plain. */
+export function eventFromJson(json: unknown, index: number): Op | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const o = json as Record<string, unknown>;
+  if (!plainEvent(o, index)) return undefined;
+  const op = { index, time: o.time, process: o.process, type: o.type, f: o.f, value: o.value ?? null } as Op;
+  if (o.key !== undefined) op.key = o.key as Op['key'];
+  if (o.error !== undefined) op.error = o.error as string;
+  if (o.node !== undefined) op.node = o.node as string;
+  return op;
+}
+
+/** Process ids below this index an array; larger ones a map. */
+const SMALL_PROCESS = 1 << 16;
+
+/**
+ * Pairing as buildHistory checks it; false on anything it would reject. Per process: its open
+ * invocation, null once retired by an info completion, undefined when idle.
+ */
+export class Pairing {
+  private readonly small: Array<Op | null | undefined> = [];
+  private readonly large = new Map<number, Op | null>();
+
+  private put(p: number, state: Op | null | undefined): void {
+    if (p < SMALL_PROCESS) this.small[p] = state;
+    else if (state === undefined) this.large.delete(p);
+    else this.large.set(p, state);
+  }
+
   accept(op: Op): boolean {
     const p = op.process;
     if (p === 'nemesis') {
       op.type = 'info';
       return true;
     }
-    if (this.retired.has(p)) return false;
-    const call = this.open.get(p);
+    const call = p < SMALL_PROCESS ? this.small[p] : this.large.get(p);
+    if (call === null) return false;
     if (op.type === 'invoke') {
-      if (call) return false;
-      this.open.set(p, op);
+      if (call !== undefined) return false;
+      this.put(p, op);
       return true;
     }
-    if (!call || call.f !== op.f || call.key !== op.key) return false;
-    this.open.delete(p);
-    if (op.type === 'info') this.retired.add(p);
+    if (call === undefined || call.f !== op.f || call.key !== op.key) return false;
+    this.put(p, op.type === 'info' ? null : undefined);
     return true;
   }
 }
 
 /**
- * The fast path: JSON.parse line by line, the parsed objects checked by hand and kept as the
- * events themselves (no schema, no copies). Undefined at the first thing it does not accept:
- * the checked path then reads the file again and names the line and the defect.
+ * The fast path for text in memory: JSON.parse line by line, checked by hand (no schema).
+ * Undefined at the first thing it does not accept: the checked path then reads the text
+ * again and names the line and the defect. Files are read by jsonl-stream.ts instead.
  */
 export function parseJsonlFast(text: string): History | undefined {
   const ops: Op[] = [];
@@ -129,24 +153,21 @@ export function parseJsonlFast(text: string): History | undefined {
     if (end < 0) end = text.length;
     lineNo++;
     if (end > pos) {
-      let o: unknown;
+      let json: unknown;
       try {
-        o = JSON.parse(text.slice(pos, end));
+        json = JSON.parse(text.slice(pos, end));
       } catch {
         return undefined;
       }
-      if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
-      const event = o as Record<string, unknown>;
-      if (!plainEvent(event, ops.length)) return undefined;
-      if (event.value === undefined) event.value = null;
-      if (!pairing.accept(event as unknown as Op)) return undefined;
+      const op = eventFromJson(json, ops.length);
+      if (op === undefined || !pairing.accept(op)) return undefined;
       if (ops.length === lines.length) {
         const grown = new Int32Array(lines.length * 2);
         grown.set(lines);
         lines = grown;
       }
       lines[ops.length] = lineNo;
-      ops.push(event as unknown as Op);
+      ops.push(op);
     }
     pos = end + 1;
   }

@@ -2,7 +2,7 @@
  * Reading a history file of any supported format, detected by content unless named.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { match } from 'ts-pattern';
 import { InputError, lineAt, specialFileKind } from './errors.js';
@@ -10,6 +10,7 @@ import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
 import { parseSessionsJson } from './import/sessions-json.js';
 import { parseJsonl } from './jsonl.js';
+import { type ReadBytes, readJsonlStream } from './jsonl-stream.js';
 import type { History } from './op.js';
 
 export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'sessions-json'] as const;
@@ -87,13 +88,17 @@ function refuse(file: string, stats: Parameters<typeof specialFileKind>[0] & { s
     );
 }
 
+interface Input {
+  handle: FileHandle;
+  size: number;
+}
+
 /**
- * Reads a whole input file, refusing up front (by a stat of the name, before anything is
- * opened) directories, FIFOs, devices and sockets, and files over the size cap; the open
- * descriptor is checked again, and at most `maxBytes` are ever read, so a file swapped or
- * growing underneath cannot hang faultline or fill its memory.
+ * Opens an input file, refusing up front (by a stat of the name, before anything is opened)
+ * directories, FIFOs, devices and sockets, and files over the size cap; the open descriptor
+ * is checked again, so a file swapped underneath cannot hang faultline.
  */
-export async function readInputFile(file: string, maxBytes = maxInputBytes()): Promise<Buffer> {
+async function openInput(file: string, maxBytes: number): Promise<Input> {
   try {
     refuse(file, await stat(file), maxBytes);
   } catch (e) {
@@ -109,7 +114,17 @@ export async function readInputFile(file: string, maxBytes = maxInputBytes()): P
   try {
     const stats = await handle.stat();
     refuse(file, stats, maxBytes);
-    let buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    return { handle, size: stats.size };
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e instanceof InputError ? e : fsError(file, e);
+  }
+}
+
+/** The whole file from its start; at most `maxBytes` are ever read, so growth cannot fill memory. */
+async function readAll(file: string, { handle, size }: Input, maxBytes: number): Promise<Buffer> {
+  try {
+    let buffer = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
@@ -123,16 +138,61 @@ export async function readInputFile(file: string, maxBytes = maxInputBytes()): P
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
       }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
     return buffer.subarray(0, length);
   } catch (e) {
     throw e instanceof InputError ? e : fsError(file, e);
-  } finally {
-    await handle.close().catch(() => undefined);
   }
+}
+
+/** Reads a whole input file (see openInput for what is refused). */
+export async function readInputFile(file: string, maxBytes = maxInputBytes()): Promise<Buffer> {
+  const input = await openInput(file, maxBytes);
+  try {
+    return await readAll(file, input, maxBytes);
+  } finally {
+    await input.handle.close().catch(() => undefined);
+  }
+}
+
+/** Sequential synchronous reads from `position` on; fs errors become InputErrors. */
+function reader(file: string, fd: number, position = 0): ReadBytes {
+  return (into, offset, length) => {
+    try {
+      const n = readSync(fd, into, offset, length, position);
+      position += n;
+      return n;
+    } catch (e) {
+      throw fsError(file, e);
+    }
+  };
+}
+
+const HEAD_BYTES = 16 * 1024;
+
+/** The format named, else the one detected from the first 4096 characters of the file. */
+function formatOf(file: string, fd: number, options: ReadOptions): Format | undefined {
+  if (options.format !== undefined) return options.format;
+  const head = Buffer.allocUnsafe(HEAD_BYTES);
+  const read = reader(file, fd);
+  let length = 0;
+  for (let n = 1; n > 0 && length < HEAD_BYTES; length += n) n = read(head, length, HEAD_BYTES - length);
+  // 16 KiB decode to at least 4096 whole characters, all detectFormat looks at.
+  return detectFormat(head.toString('utf8', 0, length));
+}
+
+/**
+ * The streaming read of a whole file in a format that has one (JSONL): no string of the file.
+ * Undefined when it gives up; the file is then read whole and parsed as text, which names the
+ * defect.
+ */
+function readStreaming(file: string, fd: number, options: ReadOptions, maxBytes: number) {
+  const format = formatOf(file, fd, options);
+  if (format === 'jsonl') return readJsonlStream(reader(file, fd), { maxBytes });
+  return undefined;
 }
 
 /** Parses history text; throws InputError (file, line, reason) on anything malformed. */
@@ -156,8 +216,15 @@ export function parseHistory(text: string, file: string, options: ReadOptions = 
 }
 
 export async function readHistoryFile(file: string, options: ReadOptions = {}): Promise<History> {
-  const bytes = await readInputFile(file, options.maxBytes ?? maxInputBytes());
-  return parseHistoryBytes(bytes, file, options);
+  const maxBytes = options.maxBytes ?? maxInputBytes();
+  const input = await openInput(file, maxBytes);
+  try {
+    const history = readStreaming(file, input.handle.fd, options, maxBytes);
+    if (history !== undefined) return history;
+    return parseHistoryBytes(await readAll(file, input, maxBytes), file, options);
+  } finally {
+    await input.handle.close().catch(() => undefined);
+  }
 }
 
 /** Like parseHistory, for raw bytes: binary junk is bad input, named by its line. */
