@@ -22,10 +22,30 @@ export interface Operation {
   output: Value;
 }
 
+/** Process ids below this find their open operation in an array (no hashing); others in a map. */
+const SMALL_PROCESS = 1 << 16;
+
+/** Open operations by process. */
+class OpenCalls {
+  private readonly small: Array<Operation | undefined> = [];
+  private readonly large = new Map<number, Operation>();
+  get(p: number): Operation | undefined {
+    return p < SMALL_PROCESS ? this.small[p] : this.large.get(p);
+  }
+  set(p: number, operation: Operation): void {
+    if (p < SMALL_PROCESS) this.small[p] = operation;
+    else this.large.set(p, operation);
+  }
+  delete(p: number): void {
+    if (p < SMALL_PROCESS) this.small[p] = undefined;
+    else this.large.delete(p);
+  }
+}
+
 /** Client operations in invocation order; nemesis events are left out. */
 export function pairOperations(history: History): Operation[] {
   const operations: Operation[] = [];
-  const open = new Map<number, Operation>();
+  const open = new OpenCalls();
   for (const op of history.ops) {
     if (op.process === 'nemesis') continue;
     if (op.type === 'invoke') {
