@@ -19,6 +19,9 @@ export interface EdnForm {
 }
 
 const DELIMITERS = new Set([' ', '\t', '\n', '\r', ',', '(', ')', '[', ']', '{', '}', '"', ';', '\f']);
+/** DELIMITERS by character code (all ASCII): a token scan reads codes, not one-character strings. */
+const DELIMITER_CODES = new Uint8Array(128);
+for (const d of DELIMITERS) DELIMITER_CODES[d.charCodeAt(0)] = 1;
 const CHAR_NAMES: Record<string, string> = {
   newline: '\n',
   space: ' ',
@@ -146,13 +149,12 @@ class Reader {
       const key = this.readForm();
       if (!this.skipSpace() || this.text[this.pos] === '}') this.fail('map has a key without a value');
       const value = this.readForm();
-      // defineProperty, not assignment: a "__proto__" key must stay plain data.
-      Object.defineProperty(out, typeof key === 'string' ? key : JSON.stringify(key), {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const name = typeof key === 'string' ? key : JSON.stringify(key);
+      // defineProperty, not assignment, for "__proto__": it must stay plain data. Any other key
+      // is assigned (the same own property, without defineProperty's cost per key).
+      if (name === '__proto__')
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else out[name] = value;
     }
   }
 
@@ -194,7 +196,12 @@ class Reader {
   private readToken(): string {
     const text = this.text;
     const start = this.pos;
-    while (this.pos < text.length && !DELIMITERS.has(text[this.pos]!)) this.pos++;
+    let pos = this.pos;
+    for (; pos < text.length; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c < 128 && DELIMITER_CODES[c] === 1) break;
+    }
+    this.pos = pos;
     return text.slice(start, this.pos);
   }
 
