@@ -86,7 +86,7 @@ function timelineSection(
   ctx: RenderContext,
   marks: AnomalyMark[],
   results: Record<string, CheckResult>,
-): { html: string; cols?: OpColumns } {
+): { html: string; values?: string; cols?: OpColumns } {
   const failures = linearizableFailures(results);
   const { meta, data, values, cols } = packTimeline(history, ctx.intervals, marks, (c) =>
     partialMarks(failures, c),
@@ -111,9 +111,14 @@ ${partialControls(meta.partials)}
 <p id="timeline-readout" class="muted">loading…</p><div id="timeline-tip"></div>
 <script type="application/json" id="timeline-meta">${scriptJson(meta)}</script>
 <script type="application/octet-stream" id="timeline-data">${data}</script>
-<script type="application/octet-stream" id="timeline-values">${values}</script>
 <script>(${timelineClient.toString()})();</script>`;
-  return { html, cols };
+  // The values are read on the first hover: at the end of the page, so the parser reaches the
+  // timeline's script (and draws) without going through them first.
+  return {
+    html,
+    cols,
+    values: `<script type="application/octet-stream" id="timeline-values">${values}</script>`,
+  };
 }
 
 function faultsSection(history: History): string {
@@ -154,6 +159,7 @@ ${Object.entries(results)
 ${renderLatencyPlot(history, plotInput)}
 ${renderThroughputPlot(history, plotInput)}
 ${faultsSection(history)}
+${timeline.values ?? ''}
 </body></html>
 `;
 }

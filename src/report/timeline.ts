@@ -439,8 +439,10 @@ const STATES_KEPT = 500;
 /** The longest partial linearizations (up to 3 per key, 20 keys) as timeline rows. */
 export function partialMarks(failures: readonly PartialSource[], cols: OpColumns): PartialMark[] {
   const row = (e: number) => rowOf(cols.callIndex, cols.n, e);
+  // A search that gives no partial linearization (the unique-writes algorithm's) still names the
+  // operation it got stuck at: shown alone.
   return failures.slice(0, 20).flatMap((f) =>
-    f.longest.slice(0, 3).map((steps) => {
+    (f.longest.length === 0 && f.op ? [[]] : f.longest.slice(0, 3)).map((steps) => {
       const statesFrom = Math.max(0, steps.length - STATES_KEPT);
       return {
         key: f.key === null || f.key === undefined ? '' : String(f.key),
