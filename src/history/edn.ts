@@ -250,8 +250,10 @@ class Reader {
     const numeric = (c >= '0' && c <= '9') || ((c === '-' || c === '+') && /[0-9]/.test(token[1] ?? ''));
     if (numeric) {
       let n: number | undefined;
-      if (NUMBER.test(token)) n = Number(token.replace(/[NM]$/, ''));
-      else if (RATIO.test(token)) {
+      if (NUMBER.test(token)) {
+        const last = token.charCodeAt(token.length - 1);
+        n = Number(last === 0x4e || last === 0x4d ? token.slice(0, -1) : token); // 1N, 1.5M
+      } else if (RATIO.test(token)) {
         const [num, den] = token.split('/');
         n = Number(num) / Number(den);
       }
