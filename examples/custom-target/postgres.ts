@@ -104,9 +104,12 @@ function nodeScript(o: PostgresOptions, slot: NodeSlot, primary: NodeSlot | unde
   // After a kill: the old server's shared memory (its id is on line 7 of postmaster.pid) is
   // still attached while its backends notice their postmaster died and exit.
   const shmInUse = `shm_in_use() { id=$(awk 'NR == 7 { print $2 }' ${D}/postmaster.pid 2>/dev/null); [ -n "$id" ] && awk -v id="$id" '$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm; }`;
+  // Run by root, the server is nobody, who must be able to enter every directory above its data.
+  const reachable = `if [ -n "$AS" ] && ! $AS test -x ${q(slot.dataDir)}; then echo ${q(`postgres example: PostgreSQL runs as nobody (uid 65534) when the harness is root, and nobody cannot enter ${slot.dataDir}: put the run's reports in a directory others may enter (chmod o+x on each level above it)`)} >&2; exit 1; fi`;
   return [
     'set -e',
     AS_SERVER,
+    reachable,
     `if [ ! -e ${done} ]; then`,
     ...init.map((line) => `  ${line}`),
     `  touch ${done}`,
