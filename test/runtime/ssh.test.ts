@@ -151,10 +151,15 @@ describe.skipIf(unavailable !== undefined)('SSH runtime on network-namespace hos
       // Pause: the database's process group is stopped (T), then runs again.
       const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0];
       const pid3 = Number(ctl('n3', 'db.pid'));
+      // A signal is delivered asynchronously: on a busy machine /proc may still say R a moment.
+      const settles = async (want: (s: string | undefined) => boolean) => {
+        for (let i = 0; i < 40 && !want(state(pid3)); i++) await new Promise((r) => setTimeout(r, 50));
+        return state(pid3);
+      };
       await cluster.pause('n3');
-      expect(state(pid3)).toBe('T');
+      expect(await settles((s) => s === 'T')).toBe('T');
       await cluster.resume('n3');
-      expect(state(pid3)).not.toBe('T');
+      expect(await settles((s) => s !== 'T')).not.toBe('T');
 
       // healAll brings back a killed node.
       await cluster.kill('n2');
