@@ -11,7 +11,8 @@
  */
 import { z } from 'zod';
 import type { Runtime, RuntimeFactory } from '../runtime.js';
-import { allocateLocal, probeLocal } from './cluster.js';
+import { allocateLocal } from './allocate.js';
+import { probeLocal } from './probe.js';
 import { cleanLocal } from './state.js';
 
 export type { LocalCluster } from './cluster.js';
