@@ -11,10 +11,10 @@
  * The harness sets the delay with `docker exec` in the sidecar: a file, SIGHUP, and a wait for
  * the proxy's acknowledgement, so the fault is on when the call returns.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleOnce } from '../bundle.js';
 import type { NetSpec } from '../cluster.js';
 
 /** Where the bundled proxy appears in the sidecar. */
@@ -24,34 +24,19 @@ export const PROXY_CONTROL_DIR = '/run/faultline-proxy';
 const ENTRY = 'netns-main.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let bundled: Promise<string> | undefined;
 
 /**
  * The proxy bundled once per process into a directory of its own (from dist/ when faultline
  * runs compiled, from the TypeScript sources in tests): the sidecar sees that file only.
  */
 export function proxyBundle(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = join(here, '..', 'proxy');
-    const source = ['netns-main.js', 'netns-main.ts'].map((f) => join(dir, f)).find((f) => existsSync(f));
-    if (!source) throw new Error(`faultline's netns proxy code not found in ${dir}`);
-    const esbuild = await import('esbuild');
-    const out = mkdtempSync(join(tmpdir(), 'faultline-netns-proxy-'));
-    await esbuild.build({
-      entryPoints: [source],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: join(out, ENTRY),
-      logLevel: 'silent',
-    });
-    return out;
-  })().catch((e: Error) => {
-    bundled = undefined;
-    throw e;
+  return bundleOnce({
+    what: "faultline's netns proxy code",
+    dir: join(here, '..', 'proxy'),
+    entry: 'netns-main.js',
+    outfile: ENTRY,
+    tmpPrefix: 'faultline-netns-proxy-',
   });
-  return bundled;
 }
 
 /** The host's node binary, when the sidecar can see it (under /usr). */

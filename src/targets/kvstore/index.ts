@@ -5,8 +5,6 @@
  *
  * The store's code is bundled with esbuild into a directory the runtime shares with the nodes.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -19,6 +17,7 @@ import {
 } from '../../clients/http-kv.js';
 import { spreadNode } from '../../clients/types.js';
 import { validateConfig } from '../../kvstore/server.js';
+import { bundleOnce } from '../../runtime/bundle.js';
 import { type NodeSlot, peerAddress } from '../../runtime/runtime.js';
 import { defineTarget } from '../types.js';
 
@@ -30,26 +29,15 @@ const here = dirname(fileURLToPath(import.meta.url));
  * in tests), so a node sees the store's code and nothing else of the checkout.
  */
 async function nodeCode(): Promise<{ dir: string; file: string }> {
-  const store = join(here, '..', '..', 'kvstore');
-  const source = ['main.js', 'main.ts'].map((f) => join(store, f)).find((f) => existsSync(f));
-  if (!source) throw new Error(`kvstore code not found in ${store}`);
-  bundled ??= (async () => {
-    const esbuild = await import('esbuild');
-    const dir = mkdtempSync(join(tmpdir(), 'faultline-kvstore-'));
-    await esbuild.build({
-      entryPoints: [source],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: join(dir, 'main.mjs'),
-      logLevel: 'silent',
-    });
-    return dir;
-  })();
-  return { dir: await bundled, file: 'main.mjs' };
+  const dir = await bundleOnce({
+    what: 'kvstore code',
+    dir: join(here, '..', '..', 'kvstore'),
+    entry: 'main.js',
+    outfile: 'main.mjs',
+    tmpPrefix: 'faultline-kvstore-',
+  });
+  return { dir, file: 'main.mjs' };
 }
-let bundled: Promise<string> | undefined;
 
 const count = (what: string) => z.number().int().min(1).optional().describe(what);
 
