@@ -72,37 +72,23 @@ export function record(
   const c = t.counts;
   if (outcome === 'ok') c.ok++;
   else if (outcome === 'never-read') c.neverRead++;
-  else describe(t, ops, key, d, id, outcome, known, lastAbsent, j0);
-}
-
-/** An unexpected, lost or stale element (apart from `record`: no closure context per element). */
-function describe(
-  t: Tally,
-  ops: readonly Op[],
-  key: Key | undefined,
-  d: KeyData,
-  id: number,
-  outcome: SetOutcome,
-  known: number,
-  lastAbsent: number,
-  j0: number,
-): void {
-  const c = t.counts;
-  const evidence = () => evidenceOf(ops, key, d, id, outcome, known, lastAbsent);
-  if (outcome === 'unexpected') {
+  else if (outcome === 'unexpected') {
     c.unexpected++;
-    if (c.unexpectedElements.length < t.maxEvidence) c.unexpectedElements.push(evidence());
+    if (c.unexpectedElements.length < t.maxEvidence)
+      c.unexpectedElements.push(evidenceOf(ops, key, d, id, outcome, known, lastAbsent));
   } else if (outcome === 'lost') {
     c.lost++;
     const readsMissing = d.reads - 1 - Math.max(d.lastRead[id]!, j0 - 1);
-    if (c.lostElements.length < t.maxEvidence) c.lostElements.push({ ...evidence(), readsMissing });
+    if (c.lostElements.length < t.maxEvidence)
+      c.lostElements.push({ ...evidenceOf(ops, key, d, id, outcome, known, lastAbsent), readsMissing });
   } else {
     c.stale++;
     // From known to the start of the first read after which every read shows it.
     const staleMs = nsToMs(ops[d.readInv[lastAbsent + 1]!]!.time - ops[known]!.time);
     if (t.staleCount === t.stale.length) t.stale = grown(t.stale);
     t.stale[t.staleCount++] = staleMs;
-    if (c.staleElements.length < t.maxEvidence) c.staleElements.push({ ...evidence(), staleMs });
+    if (c.staleElements.length < t.maxEvidence)
+      c.staleElements.push({ ...evidenceOf(ops, key, d, id, outcome, known, lastAbsent), staleMs });
   }
 }
 

@@ -209,53 +209,54 @@ export function setDetails(r: SetResult, ctx: RenderContext): string {
     `<p>${esc(r.attempted)} elements added (${esc(r.acknowledged)} acknowledged) and ${esc(r.reads)} reads: <b>${esc(r.lost)} lost</b>, ${esc(r.unexpected)} unexpected, ${esc(r.stale)} stale, ${esc(r.ok)} ok, ${esc(r.neverRead)} never read (no read began after they were known), ${esc(r.unknown)} of unknown fate (their adds got no answer and no read showed them)${r.malformedReads ? `; ${esc(r.malformedReads)} reads whose value was not a list were left out` : ''}.</p>`,
     latencyRows(r),
   ];
-  const lost = capped(r.lostElements ?? [], r.lost, SHOW, 'lost elements');
-  if (lost.shown.length) {
-    const rows = elementRows(lost.shown, (e) => {
+  const section = (
+    list: readonly SetElementEvidence[],
+    total: number,
+    what: string,
+    intro: string,
+    head: string[],
+    cells: (e: SetElementEvidence) => string[],
+  ) => {
+    const { shown, more } = capped(list, total, SHOW, what);
+    if (shown.length)
+      parts.push(
+        `<p>${intro}</p>`,
+        table('witness', ['key', 'element', ...head], elementRows(shown, cells)),
+        more,
+      );
+  };
+  section(
+    r.lostElements ?? [],
+    r.lost,
+    'lost elements',
+    'Lost elements (acknowledged or seen, then missing from every read since):',
+    ['added by', 'add invoked', 'acknowledged', 'reads missing it', 'add event'],
+    (e) => {
       const add = eventAt(h, e.addIndex);
-      const ack = eventAt(h, e.ackIndex);
       return [
         esc(who(add)),
         timeCell(h, add),
-        timeCell(h, ack),
+        timeCell(h, eventAt(h, e.ackIndex)),
         esc(e.readsMissing ?? ''),
         esc(e.addIndex ?? ''),
       ];
-    });
-    parts.push(
-      `<p>Lost elements (acknowledged or seen, then missing from every read since):</p>`,
-      table(
-        'witness',
-        ['key', 'element', 'added by', 'add invoked', 'acknowledged', 'reads missing it', 'add event'],
-        rows,
-      ),
-      lost.more,
-    );
-  }
-  const unexpected = capped(r.unexpectedElements ?? [], r.unexpected, SHOW, 'unexpected elements');
-  if (unexpected.shown.length) {
-    const rows = elementRows(unexpected.shown, (e) => [
-      timeCell(h, eventAt(h, e.lastSeenIndex)),
-      esc(e.lastSeenIndex ?? ''),
-    ]);
-    parts.push(
-      `<p>Elements read but never added (or whose add failed):</p>`,
-      table('witness', ['key', 'element', 'first read at', 'event'], rows),
-      unexpected.more,
-    );
-  }
-  const stale = capped(r.staleElements ?? [], r.stale, SHOW, 'stale elements');
-  if (stale.shown.length) {
-    const rows = elementRows(stale.shown, (e) => [
-      timeCell(h, eventAt(h, e.knownIndex)),
-      esc(e.staleMs ?? ''),
-      esc(e.lastMissedIndex ?? ''),
-    ]);
-    parts.push(
-      `<p>Stale elements (shown by every read only some time after they were known):</p>`,
-      table('witness', ['key', 'element', 'known at', 'stale for ms', 'last read missing it (event)'], rows),
-      stale.more,
-    );
-  }
+    },
+  );
+  section(
+    r.unexpectedElements ?? [],
+    r.unexpected,
+    'unexpected elements',
+    'Elements read but never added (or whose add failed):',
+    ['first read at', 'event'],
+    (e) => [timeCell(h, eventAt(h, e.lastSeenIndex)), esc(e.lastSeenIndex ?? '')],
+  );
+  section(
+    r.staleElements ?? [],
+    r.stale,
+    'stale elements',
+    'Stale elements (shown by every read only some time after they were known):',
+    ['known at', 'stale for ms', 'last read missing it (event)'],
+    (e) => [timeCell(h, eventAt(h, e.knownIndex)), esc(e.staleMs ?? ''), esc(e.lastMissedIndex ?? '')],
+  );
   return parts.join('\n');
 }
