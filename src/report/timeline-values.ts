@@ -25,19 +25,13 @@ const intPair = (v: Value): v is [number, number] =>
  */
 export function valueEncoder() {
   const table: string[] = [];
-  const ids = new Map<string, number>();
-  let pairs = new Int32Array(1024);
-  let pairCount = 0;
+  const intern = interner<string, string>(table);
   const tableId = (v: Value) => {
     const text = JSON.stringify(v);
-    let id = ids.get(text);
-    if (id === undefined) {
-      id = table.length;
-      table.push(text);
-      ids.set(text, id);
-    }
-    return id;
+    return intern(text, text);
   };
+  let pairs = new Int32Array(1024);
+  let pairCount = 0;
   return {
     table,
     pairs: () => pairs.subarray(0, 2 * pairCount),
