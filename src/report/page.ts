@@ -8,7 +8,7 @@ import type { CheckResult } from '../checker/types.js';
 import type { History } from '../history/op.js';
 import { nemesisIntervals } from '../nemesis/record.js';
 import { allAnomalies, renderCheckerSection } from './checkers.js';
-import { timelineClient } from './client.js';
+import { timelineScript } from './client.js';
 import type { AnomalyMark, RenderContext } from './evidence.js';
 import { esc, json, verdictBadge } from './html.js';
 import { renderLatencyPlot, renderThroughputPlot } from './plots.js';
@@ -111,7 +111,7 @@ ${partialControls(meta.partials)}
 <p id="timeline-readout" class="muted">loading…</p><div id="timeline-tip"></div>
 <script type="application/json" id="timeline-meta">${scriptJson(meta)}</script>
 <script type="application/octet-stream" id="timeline-data">${data}</script>
-<script>(${timelineClient.toString()})();</script>`;
+<script>${timelineScript()}</script>`;
   // The values are read on the first hover: at the end of the page, so the parser reaches the
   // timeline's script (and draws) without going through them first.
   return {
