@@ -5,6 +5,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants as fsConstants, readSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { match } from 'ts-pattern';
+import { readEdnStream } from './edn-stream.js';
 import { InputError, lineAt, specialFileKind } from './errors.js';
 import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
@@ -185,14 +186,15 @@ function formatOf(file: string, fd: number, options: ReadOptions): Format | unde
 }
 
 /**
- * The streaming read of a whole file in a format that has one (JSONL): no string of the file.
- * Undefined when it gives up; the file is then read whole and parsed as text, which names the
- * defect.
+ * The streaming read of a whole file in a format that has one (JSONL, EDN of one map a line):
+ * no string of the file. Undefined when it gives up; the file is then read whole and parsed as
+ * text, which names the defect.
  */
 function readStreaming(file: string, fd: number, options: ReadOptions, maxBytes: number) {
-  const format = formatOf(file, fd, options);
-  if (format === 'jsonl') return readJsonlStream(reader(file, fd), { maxBytes });
-  return undefined;
+  return match(formatOf(file, fd, options))
+    .with('jsonl', () => readJsonlStream(reader(file, fd), { maxBytes }))
+    .with('edn', () => readEdnStream(reader(file, fd), { maxBytes, independent: options.independent }))
+    .otherwise(() => undefined);
 }
 
 /** Parses history text; throws InputError (file, line, reason) on anything malformed. */

@@ -15,7 +15,8 @@ function isFields(v: Value): v is Fields {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function toEvent(form: Value, line: number, file: string): RawEvent {
+/** One operation map as a raw event; throws InputError naming the line when it is not one. */
+export function toEvent(form: Value, line: number, file: string): RawEvent {
   const fail = (reason: string): never => {
     throw new InputError(file, line, reason);
   };
@@ -50,25 +51,49 @@ function toEvent(form: Value, line: number, file: string): RawEvent {
 
 const isScalarKey = (v: Value): v is Key => typeof v === 'string' || typeof v === 'number';
 
+/** What the tuple rules look at in an event. */
+interface Tupled {
+  process: Process;
+  f: string;
+  key?: Key | undefined;
+  value: Value;
+}
+
+const isTuple = (e: Tupled) => Array.isArray(e.value) && e.value.length === 2 && isScalarKey(e.value[0]!);
+
 /**
  * jepsen.independent writes `[k v]` tuples as values. Unless told, a history is read as
  * independent when no event has a `:key` and every client event's value is such a tuple (a
  * cas's v being itself a pair), which rules out plain cas-register and multi-register histories.
+ * True to unwrap; when told it is independent, the first client event without a tuple.
  */
-function unwrapIndependentTuples(events: RawEvent[], mode: boolean | undefined, file: string): void {
-  if (mode === false) return;
-  const client = events.filter((e) => e.process !== 'nemesis');
-  if (client.length === 0 || client.some((e) => e.key !== undefined)) return;
-  const isTuple = (e: RawEvent) => Array.isArray(e.value) && e.value.length === 2 && isScalarKey(e.value[0]!);
-  const notTuple = client.find((e) => !isTuple(e));
-  if (mode === true && notTuple)
-    throw new InputError(file, notTuple.line, 'value is not a [key value] tuple');
-  if (mode === undefined) {
-    if (notTuple) return;
+export function independentTuples<E extends Tupled>(
+  events: readonly E[],
+  mode: boolean | undefined,
+): boolean | E {
+  if (mode === false) return false;
+  let clients = 0;
+  let notTuple: E | undefined;
+  let plainCas = false;
+  for (const e of events) {
+    if (e.process === 'nemesis') continue;
+    clients++;
+    if (e.key !== undefined) return false;
+    if (!isTuple(e)) notTuple ??= e;
     // A plain cas-register's [from to] is a pair too; an independent cas is [k [from to]].
-    if (client.some((e) => e.f === 'cas' && !Array.isArray((e.value as Value[])[1]))) return;
+    else if (e.f === 'cas' && !Array.isArray((e.value as Value[])[1])) plainCas = true;
   }
-  for (const e of client) {
+  if (clients === 0) return false;
+  if (notTuple !== undefined) return mode === true ? notTuple : false;
+  return mode === true || !plainCas;
+}
+
+function unwrapIndependentTuples(events: RawEvent[], mode: boolean | undefined, file: string): void {
+  const unwrap = independentTuples(events, mode);
+  if (typeof unwrap === 'object') throw new InputError(file, unwrap.line, 'value is not a [key value] tuple');
+  if (!unwrap) return;
+  for (const e of events) {
+    if (e.process === 'nemesis') continue;
     const [k, v] = e.value as [Key, Value];
     e.key = k;
     e.value = v;
