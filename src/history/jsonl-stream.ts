@@ -243,10 +243,13 @@ function string(b: Uint8Array, p: number): string {
     while (i < len && known.charCodeAt(i) === b[start + i]) i++;
     if (i === len) return known;
   }
-  const s = latin1(b, start, q);
+  // Internalized (as a property name is), so comparisons with literals ('read', 'ok') are by identity.
+  const s = internalize(latin1(b, start, q));
   interned[slot] = s;
   return s;
 }
+
+const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 
 const latin1 = (b: Uint8Array, start: number, end: number) =>
   Buffer.prototype.latin1Slice.call(b, start, end);
@@ -282,22 +285,33 @@ function number(b: Uint8Array, p: number): number {
   return x;
 }
 
+/** The end of an array element at `at`: true at `]`, false at `,`; `at` after it. */
+function elementEnd(b: Uint8Array): boolean {
+  const p = skipSpace(b, at);
+  at = p + 1;
+  if (b[p] === CLOSE_BRACKET) return true;
+  if (b[p] !== COMMA) throw ODD;
+  return false;
+}
+
+/**
+ * Short arrays (a cas's [expected, new]) are made at their length: an array grown by push
+ * holds room for 17 elements, five times the memory of a pair.
+ */
 function array(b: Uint8Array, p: number, depth: number): Value[] {
   if (depth > MAX_DEPTH) throw ODD;
-  const out: Value[] = [];
   p = skipSpace(b, p + 1);
   if (b[p] === CLOSE_BRACKET) {
     at = p + 1;
-    return out;
+    return [];
   }
-  for (;;) {
-    out.push(value(b, p, depth));
-    p = skipSpace(b, at);
-    const c = b[p++];
-    if (c === CLOSE_BRACKET) break;
-    if (c !== COMMA) throw ODD;
-  }
-  at = p;
+  const x = value(b, p, depth);
+  if (elementEnd(b)) return [x];
+  const y = value(b, at, depth);
+  if (elementEnd(b)) return [x, y];
+  const out: Value[] = [x, y];
+  do out.push(value(b, at, depth));
+  while (!elementEnd(b));
   return out;
 }
 
@@ -383,6 +397,17 @@ function makeOp(
   if (process !== 'nemesis' && (typeof process !== 'number' || !Number.isSafeInteger(process) || process < 0))
     throw ODD;
   if (!isType(type) || typeof f !== 'string' || f === '') throw ODD;
+  // The usual shapes as whole literals: a field added later would cost each op a second object.
+  if (error === undefined && (key === undefined || typeof key === 'string' || typeof key === 'number')) {
+    if (node === undefined)
+      return key === undefined
+        ? { index, time, process, type, f, value }
+        : { index, time, process, type, f, value, key };
+    if (typeof node !== 'string') throw ODD;
+    return key === undefined
+      ? { index, time, process, type, f, value, node }
+      : { index, time, process, type, f, value, key, node };
+  }
   const op: Op = { index, time, process, type, f, value };
   if (key !== undefined) {
     if (typeof key !== 'string' && typeof key !== 'number') throw ODD;

@@ -25,16 +25,16 @@ export interface Operation {
 /** Process ids below this find their open operation in an array (no hashing); others in a map. */
 const SMALL_PROCESS = 1 << 16;
 
-/** Open operations by process. */
+/** The slot (in call order) of each process's open operation. */
 class OpenCalls {
-  private readonly small: Array<Operation | undefined> = [];
-  private readonly large = new Map<number, Operation>();
-  get(p: number): Operation | undefined {
+  private readonly small: Array<number | undefined> = [];
+  private readonly large = new Map<number, number>();
+  get(p: number): number | undefined {
     return p < SMALL_PROCESS ? this.small[p] : this.large.get(p);
   }
-  set(p: number, operation: Operation): void {
-    if (p < SMALL_PROCESS) this.small[p] = operation;
-    else this.large.set(p, operation);
+  set(p: number, slot: number): void {
+    if (p < SMALL_PROCESS) this.small[p] = slot;
+    else this.large.set(p, slot);
   }
   delete(p: number): void {
     if (p < SMALL_PROCESS) this.small[p] = undefined;
@@ -42,36 +42,63 @@ class OpenCalls {
   }
 }
 
+/*
+ * Each operation is made once, whole, when it completes: an object made open and completed
+ * later would hold its return index as a field that must also take +Infinity, which V8 keeps
+ * in a separate box per object (a million more objects for the collector on a large history).
+ * The few never completed have their own shape (fields in another order), so the common
+ * one's return index stays a small integer.
+ */
+const completed = (invoke: Op & { process: number }, completion: Op): Operation => ({
+  process: invoke.process,
+  f: invoke.f,
+  key: invoke.key,
+  invoke,
+  completion,
+  type: completion.type as CompletionType,
+  callIndex: invoke.index,
+  returnIndex: completion.index,
+  input: invoke.value,
+  output: completion.value,
+});
+
+const neverCompleted = (invoke: Op & { process: number }): Operation => ({
+  returnIndex: Number.POSITIVE_INFINITY,
+  process: invoke.process,
+  f: invoke.f,
+  key: invoke.key,
+  invoke,
+  completion: undefined,
+  type: 'info',
+  callIndex: invoke.index,
+  input: invoke.value,
+  output: null,
+});
+
 /** Client operations in invocation order; nemesis events are left out. */
 export function pairOperations(history: History): Operation[] {
-  const operations: Operation[] = [];
+  // In call order: the invocation until it completes, then its operation.
+  const slots: Array<Op | Operation> = [];
+  let completions = 0;
   const open = new OpenCalls();
   for (const op of history.ops) {
-    if (op.process === 'nemesis') continue;
+    const p = op.process;
+    if (p === 'nemesis') continue;
     if (op.type === 'invoke') {
-      const operation: Operation = {
-        process: op.process,
-        f: op.f,
-        key: op.key,
-        invoke: op,
-        completion: undefined,
-        type: 'info',
-        callIndex: op.index,
-        returnIndex: Number.POSITIVE_INFINITY,
-        input: op.value,
-        output: null,
-      };
-      operations.push(operation);
-      open.set(op.process, operation);
-    } else {
-      const operation = open.get(op.process);
-      if (!operation) continue; // buildHistory rejects these; tolerate hand-made histories
-      open.delete(op.process);
-      operation.completion = op;
-      operation.type = op.type;
-      operation.returnIndex = op.index;
-      operation.output = op.value;
+      open.set(p, slots.length);
+      slots.push(op);
+      continue;
     }
+    const slot = open.get(p);
+    if (slot === undefined) continue; // buildHistory rejects these; tolerate hand-made histories
+    open.delete(p);
+    slots[slot] = completed(slots[slot] as Op & { process: number }, op);
+    completions++;
   }
-  return operations;
+  if (completions < slots.length)
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (!('callIndex' in s)) slots[i] = neverCompleted(s as Op & { process: number });
+    }
+  return slots as Operation[];
 }

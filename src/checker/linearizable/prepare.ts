@@ -40,14 +40,16 @@ export interface Prepared<T extends ModelOp> {
   ops: T[];
 }
 
+interface TimedOp {
+  callIndex: number;
+  returnIndex: number;
+}
+
 /**
  * The search problem for one sub-history. `ops` must be in call order, with call and return
  * times (event indices; return +Infinity when the operation never completed).
  */
-export function prepare<T extends ModelOp & { callIndex: number; returnIndex: number }>(
-  model: Model,
-  all: readonly T[],
-): Prepared<T> {
+export function prepare<T extends ModelOp & TimedOp>(model: Model, all: readonly T[]): Prepared<T> {
   const kept = all.filter((op) => !isIgnored(model, op));
   const ops = model.prune ? model.prune(kept) : kept;
   const n = ops.length;
@@ -56,6 +58,21 @@ export function prepare<T extends ModelOp & { callIndex: number; returnIndex: nu
   const info = new Uint8Array(n);
   const twin = new Int32Array(n).fill(-1);
   const readOnly = new Uint8Array(n);
+  fillArrays(model, ops, { n, call, ret, info, twin, readOnly });
+  const kernel = model.compile ? model.compile(ops) : genericKernel(model, ops);
+  return { problem: { n, call, ret, info, twin, readOnly, kernel }, ops };
+}
+
+/**
+ * The per-operation arrays. A loop of its own: code after a long loop in a function called
+ * once per key ran in on-stack-replaced code that V8 threw away on every call.
+ */
+function fillArrays(
+  model: Model,
+  ops: readonly (ModelOp & TimedOp)[],
+  arrays: Omit<Problem, 'kernel'>,
+): void {
+  const { n, call, ret, info, twin, readOnly } = arrays;
   const lastSame = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
@@ -72,6 +89,4 @@ export function prepare<T extends ModelOp & { callIndex: number; returnIndex: nu
       ret[i] = op.returnIndex;
     }
   }
-  const kernel = model.compile ? model.compile(ops) : genericKernel(model, ops);
-  return { problem: { n, call, ret, info, twin, readOnly, kernel }, ops };
 }

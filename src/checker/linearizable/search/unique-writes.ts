@@ -45,21 +45,49 @@ import { verify } from './verify.js';
 
 const ALGORITHM = 'unique-writes' as const;
 
+/*
+ * The steps are separate functions, each a loop or two: as one function of a dozen loops,
+ * V8 entered its optimized code mid-function (on-stack replacement) at a different loop on
+ * each call and threw it away at the next branch it had not seen, recompiling the whole
+ * function per key (~4 ms a key of 10^4 operations instead of well under 1).
+ */
+
 /** The outcome, or undefined when the preconditions do not hold (use the general search). */
 export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
   const view = p.kernel.registerView;
   if (!view || p.kernel.initial.length !== 1) return undefined;
-  const { n, call, ret, info } = p;
-  const { requires, installs } = view;
   const initial = p.kernel.initial[0]!;
-  // Values are small integers (state ids): per-value tables are typed arrays.
+  const installer = installers(p, view, initial);
+  if (!installer) return undefined;
+  const kept = tookEffect(p, view.requires, installer);
+  const blocks = blocksOf(p, view, installer, kept, initial);
+  if ('valid' in blocks) return blocks;
+  const chained = chainsOf(p, view, kept, initial, blocks);
+  if ('valid' in chained) return chained;
+  const order = orderOf(chained);
+  if (!Array.isArray(order)) return stuck(p, chained, order.order, order.removed);
+  const lin = linearize(p, chained, order);
+  if (!verify(p, lin)) return undefined;
+  return { valid: true, configs: 0, linearization: lin, longest: [], algorithm: ALGORITHM };
+}
+
+type View = NonNullable<Problem['kernel']['registerView']>;
+
+/** One more than the largest value id (values are small integers: tables are typed arrays). */
+function valueCount(n: number, { requires, installs }: View, initial: number): number {
   let values = initial + 1;
   for (let x = 0; x < n; x++) {
     if (requires[x]! >= values) values = requires[x]! + 1;
     if (installs[x]! >= values) values = installs[x]! + 1;
   }
-  // The installer of each value.
-  const installer = new Int32Array(values).fill(-1);
+  return values;
+}
+
+/** The installer of each value; undefined when the preconditions fail. */
+function installers(p: Problem, view: View, initial: number): Int32Array | undefined {
+  const { n, info } = p;
+  const { installs } = view;
+  const installer = new Int32Array(valueCount(n, view, initial)).fill(-1);
   for (let x = 0; x < n; x++) {
     const u = installs[x]!;
     if (u < 0) {
@@ -69,7 +97,12 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
     if (u === initial || installer[u]! >= 0) return undefined;
     installer[u] = x;
   }
-  // Which operations took effect: every ok one, and the info installers of required values.
+  return installer;
+}
+
+/** Which operations took effect: every ok one, and the info installers of required values. */
+function tookEffect(p: Problem, requires: Int32Array, installer: Int32Array): Uint8Array {
+  const { n, info } = p;
   const kept = new Uint8Array(n);
   const work = new Int32Array(n);
   let top = 0;
@@ -84,8 +117,31 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
       work[top++] = w;
     }
   }
-  // Each required value has an installer (or is the initial value), and at most one cas from
-  // it; reads counted by value.
+  return kept;
+}
+
+/** Per value: the cas from it (-1 for none) and its reads by return time. */
+interface Blocks {
+  successor: Int32Array;
+  initialRequired: boolean;
+  /** The reads of value v: readOps[readStart[v] .. readStart[v + 1]). */
+  readStart: Int32Array;
+  readOps: Int32Array;
+}
+
+/**
+ * Each required value has an installer (or is the initial value), and at most one cas from
+ * it; else the operation that cannot be linearized.
+ */
+function blocksOf(
+  p: Problem,
+  { requires, installs }: View,
+  installer: Int32Array,
+  kept: Uint8Array,
+  initial: number,
+): Blocks | SearchOutcome {
+  const n = p.n;
+  const values = installer.length;
   const successor = new Int32Array(values).fill(-1);
   const readStart = new Int32Array(values + 1);
   let initialRequired = false;
@@ -104,78 +160,145 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
       reads++;
     }
   }
-  // The reads of each value, by return time: readOps[readStart[v] .. readStart[v + 1]).
   for (let v = 0; v < values; v++) readStart[v + 1]! += readStart[v]!;
   const byRet = new Int32Array(reads);
   for (let x = 0, i = 0; x < n; x++)
     if (kept[x] === 1 && installs[x]! < 0 && requires[x]! >= 0) byRet[i++] = x;
-  sortBy(byRet, ret);
+  sortBy(byRet, p.ret);
   const readOps = new Int32Array(reads);
   const fill = readStart.slice(0, values);
-  for (const r of byRet) readOps[fill[requires[r]!]!++] = r;
-  // Chains of blocks, from each plain write (and the initial value), following cas; each as
-  // its operations in linearization order: chainOps[chainStart[c] .. chainStart[c + 1]).
-  const chainOf = new Int32Array(n).fill(-1);
-  const chainOps = new Int32Array(n);
-  const chainStart: number[] = [0];
-  const lo: number[] = [];
-  const hi: number[] = [];
-  let len = 0;
-  const heads: number[] = [];
-  if (initialRequired) heads.push(-1);
-  for (let x = 0; x < n; x++) if (kept[x] === 1 && installs[x]! >= 0 && requires[x]! < 0) heads.push(x);
-  for (const head of heads) {
-    const c = lo.length;
-    let chainLo = head < 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-    let chainHi = Number.NEGATIVE_INFINITY;
-    let v = head < 0 ? initial : installs[head]!;
-    let inst = head;
-    for (;;) {
-      // Block of v: its installer, then its reads.
-      const r0 = readStart[v]!;
-      const r1 = readStart[v + 1]!;
-      let blockLo = inst < 0 ? Number.POSITIVE_INFINITY : ret[inst]!;
-      for (let i = r0; i < r1; i++) {
-        const r = readOps[i]!;
-        if (inst >= 0 && ret[r]! < call[inst]!) return stuckAt(p, r);
-        if (ret[r]! < blockLo) blockLo = ret[r]!;
-      }
-      // Nothing in this block may have returned before something in an earlier block was called.
-      if (blockLo < chainHi) return stuckAt(p, earliest(p, inst, readOps.subarray(r0, r1)));
-      if (inst >= 0) {
-        chainOps[len++] = inst;
-        chainOf[inst] = c;
-        if (call[inst]! > chainHi) chainHi = call[inst]!;
-      }
-      for (let i = r0; i < r1; i++) {
-        const r = readOps[i]!;
-        chainOps[len++] = r;
-        chainOf[r] = c;
-        if (call[r]! > chainHi) chainHi = call[r]!;
-      }
-      if (blockLo < chainLo) chainLo = blockLo;
-      const next = successor[v]!;
-      if (next < 0) break;
-      inst = next;
-      v = installs[next]!;
-    }
-    chainStart.push(len);
-    lo.push(chainLo);
-    hi.push(chainHi);
+  for (let i = 0; i < reads; i++) {
+    const r = byRet[i]!;
+    readOps[fill[requires[r]!]!++] = r;
   }
+  return { successor, initialRequired, readStart, readOps };
+}
+
+/** Chain c's operations in order: ops[start[c] .. start[c + 1]), with its lo and hi times. */
+interface Chains {
+  ops: Int32Array;
+  start: number[];
+  lo: number[];
+  hi: number[];
+}
+
+/**
+ * Chains of blocks, from each plain write (and the initial value), following cas; each as its
+ * operations in linearization order. Else the operation that cannot be linearized.
+ */
+function chainsOf(
+  p: Problem,
+  view: View,
+  kept: Uint8Array,
+  initial: number,
+  blocks: Blocks,
+): Chains | SearchOutcome {
+  const { n } = p;
+  const chainOf = new Int32Array(n).fill(-1);
+  const chains: Chains = { ops: new Int32Array(n), start: [0], lo: [], hi: [] };
+  let bad = blocks.initialRequired ? chainFrom(p, view, initial, -1, blocks, chains, chainOf) : -1;
+  if (bad < 0) bad = chainWrites(p, view, kept, initial, blocks, chains, chainOf);
   // Operations left over lie on cas cycles that no write or initial value starts.
-  for (let x = 0; x < n; x++) if (kept[x] === 1 && chainOf[x]! < 0) return stuckAt(p, x);
-  const chains: Chains = { ops: chainOps, start: chainStart };
-  // Kahn's algorithm over the implicit relation lo(A) < hi(B).
+  if (bad < 0) bad = unchained(kept, chainOf);
+  return bad < 0 ? chains : stuckAt(p, bad);
+}
+
+/** The chains headed by plain writes (see chainFrom). */
+function chainWrites(
+  p: Problem,
+  view: View,
+  kept: Uint8Array,
+  initial: number,
+  blocks: Blocks,
+  chains: Chains,
+  chainOf: Int32Array,
+): number {
+  const { requires, installs } = view;
+  for (let x = 0; x < p.n; x++)
+    if (kept[x] === 1 && installs[x]! >= 0 && requires[x]! < 0) {
+      const bad = chainFrom(p, view, initial, x, blocks, chains, chainOf);
+      if (bad >= 0) return bad;
+    }
+  return -1;
+}
+
+/** The first operation that took effect and is in no chain, or -1. */
+function unchained(kept: Uint8Array, chainOf: Int32Array): number {
+  for (let x = 0; x < kept.length; x++) if (kept[x] === 1 && chainOf[x]! < 0) return x;
+  return -1;
+}
+
+/**
+ * Appends the chain headed by `head` (a plain write, or -1 for the initial value) to `chains`;
+ * -1, or the operation that cannot be linearized.
+ */
+function chainFrom(
+  p: Problem,
+  { installs }: View,
+  initial: number,
+  head: number,
+  { successor, readStart, readOps }: Blocks,
+  chains: Chains,
+  chainOf: Int32Array,
+): number {
+  const { call, ret } = p;
+  const c = chains.lo.length;
+  const chainOps = chains.ops;
+  let len = chains.start[c]!;
+  let chainLo = head < 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  let chainHi = Number.NEGATIVE_INFINITY;
+  let v = head < 0 ? initial : installs[head]!;
+  let inst = head;
+  for (;;) {
+    // Block of v: its installer, then its reads.
+    const r0 = readStart[v]!;
+    const r1 = readStart[v + 1]!;
+    let blockLo = inst < 0 ? Number.POSITIVE_INFINITY : ret[inst]!;
+    for (let i = r0; i < r1; i++) {
+      const r = readOps[i]!;
+      if (inst >= 0 && ret[r]! < call[inst]!) return r;
+      if (ret[r]! < blockLo) blockLo = ret[r]!;
+    }
+    // Nothing in this block may have returned before something in an earlier block was called.
+    if (blockLo < chainHi) return earliest(p, inst, readOps.subarray(r0, r1));
+    if (inst >= 0) {
+      chainOps[len++] = inst;
+      chainOf[inst] = c;
+      if (call[inst]! > chainHi) chainHi = call[inst]!;
+    }
+    for (let i = r0; i < r1; i++) {
+      const r = readOps[i]!;
+      chainOps[len++] = r;
+      chainOf[r] = c;
+      if (call[r]! > chainHi) chainHi = call[r]!;
+    }
+    if (blockLo < chainLo) chainLo = blockLo;
+    const next = successor[v]!;
+    if (next < 0) break;
+    inst = next;
+    v = installs[next]!;
+  }
+  chains.start.push(len);
+  chains.lo.push(chainLo);
+  chains.hi.push(chainHi);
+  return -1;
+}
+
+/** 0, 1, …, m - 1. */
+function iota(m: number): Int32Array {
+  const ids = new Int32Array(m);
+  for (let i = 0; i < m; i++) ids[i] = i;
+  return ids;
+}
+
+/**
+ * Kahn's algorithm over the implicit relation lo(A) < hi(B): the chains in an order real time
+ * allows, or how far it got (the chains placed, and which are removed) when none exists.
+ */
+function orderOf({ lo, hi }: Chains): number[] | { order: number[]; removed: Uint8Array } {
   const m = lo.length;
-  const byLo = sortBy(
-    Int32Array.from({ length: m }, (_, i) => i),
-    lo,
-  );
-  const byHi = sortBy(
-    Int32Array.from({ length: m }, (_, i) => i),
-    hi,
-  );
+  const byLo = sortBy(iota(m), lo);
+  const byHi = sortBy(iota(m), hi);
   const removed = new Uint8Array(m);
   const order: number[] = [];
   let pl = 0;
@@ -192,13 +315,11 @@ export function checkUniqueWrites(p: Problem): SearchOutcome | undefined {
     let pick = -1;
     if (hi[a1]! <= second) pick = a1;
     else if (bStar !== a1 && hi[bStar]! <= lo[a1]!) pick = bStar;
-    if (pick < 0) return stuck(p, chains, order, removed);
+    if (pick < 0) return { order, removed };
     removed[pick] = 1;
     order.push(pick);
   }
-  const lin = linearize(p, chains, order);
-  if (!verify(p, lin)) return undefined;
-  return { valid: true, configs: 0, linearization: lin, longest: [], algorithm: ALGORITHM };
+  return order;
 }
 
 const ID_BITS = 2 ** 21;
@@ -221,12 +342,6 @@ function sortBy(ids: Int32Array, key: ArrayLike<number>): Int32Array {
   packed.sort();
   for (let i = 0; i < m; i++) ids[i] = packed[i]! % ID_BITS;
   return ids;
-}
-
-/** Chain c's operations in order: ops[start[c] .. start[c + 1]). */
-interface Chains {
-  ops: Int32Array;
-  start: number[];
 }
 
 /** The chains in this order, with the state after each operation. */
