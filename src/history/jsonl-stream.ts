@@ -209,6 +209,42 @@ function value(b: Uint8Array, p: number, depth: number): Value {
   throw ODD;
 }
 
+/** Four characters as a little-endian word, as getUint32 reads their bytes. */
+function word(text: string): number {
+  let w = 0;
+  for (let i = 3; i >= 0; i--) w = (w << 8) | text.charCodeAt(i);
+  return w >>> 0;
+}
+const W_OK = word('"ok"');
+const W_INF = word('"inf');
+const W_FAI = word('"fai');
+const W_INV = word('"inv');
+const W_OKE = word('oke"');
+
+/** The type field's value: the four types as the writer spells them by word, else any value. */
+function typeValue(b: Uint8Array, p: number): Value {
+  const w = view.getUint32(p, true);
+  if (w === W_OK) {
+    at = p + 4;
+    return 'ok';
+  }
+  if (w === W_INV && view.getUint32(p + 4, true) === W_OKE) {
+    at = p + 8;
+    return 'invoke';
+  }
+  if (b[p + 5] === QUOTE) {
+    if (w === W_INF && b[p + 4] === 0x6f) {
+      at = p + 6;
+      return 'info';
+    }
+    if (w === W_FAI && b[p + 4] === 0x6c) {
+      at = p + 6;
+      return 'fail';
+    }
+  }
+  return value(b, p, 0);
+}
+
 /** Recently read short strings by a hash of their bytes: each distinct one is made once. */
 const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
 
@@ -360,7 +396,7 @@ function event(b: Uint8Array, p: number, end: number, index: number): Op {
     const id = field(b, p);
     if (id === 0 || (seen & id) !== 0) throw ODD;
     seen |= id;
-    const x = value(b, at, 0);
+    const x = id === TYPE ? typeValue(b, at) : value(b, at, 0);
     if (id === INDEX) {
       if (x !== index) throw ODD;
     } else if (id === TIME) time = x;

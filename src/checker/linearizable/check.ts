@@ -11,7 +11,7 @@ import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
 import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/index.js';
 import { plainOp, runOnWorker, workersAvailable } from './pool.js';
-import { type Prepared, partitionByKey, prepare, validateOps } from './prepare.js';
+import { type Prepared, partitionByKey, prepare } from './prepare.js';
 import { Interleaver } from './schedule.js';
 import type { Algorithm, SearchOutcome } from './search/index.js';
 
@@ -241,13 +241,12 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
   const all = Array.isArray(input)
     ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
     : pairOperations(input as History);
-  validateOps(model, all);
+  const groups = [...partitionByKey(all, model)];
   const limit = options.timeLimitMs;
   if (limit !== undefined && !(typeof limit === 'number' && limit >= 0))
     throw new InputError('--time-limit', undefined, `must be a number of seconds ≥ 0`);
   const deadline = limit === undefined ? Number.POSITIVE_INFINITY : started + limit;
   const budget = memoBudget((options.memoLimitMb ?? DEFAULT_MEMO_MB) * 2 ** 20);
-  const groups = [...partitionByKey(all)];
   const prepared = groups.map(([, ops]) => prepare(model, ops));
   const keys: KeyVerdict[] = groups.map(([k], i) => ({
     key: k === undefined ? null : k,

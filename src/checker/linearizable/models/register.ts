@@ -121,9 +121,8 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
           kind[i] = WRITE;
           a[i] = id(arg(op));
         } else {
-          const [from, to] = casArgs(op);
-          a[i] = id(from);
-          b[i] = id(to);
+          a[i] = id(casArg(op, 0));
+          b[i] = id(casArg(op, 1));
           kind[i] =
             op.type === 'ok'
               ? CAS
