@@ -101,86 +101,132 @@ function registerModel(name: string, withCas: boolean, options: RegisterOptions)
     describeState: show,
     compile(ops) {
       const values: Value[] = [null];
-      // Numbers and strings intern by themselves (no key string to build); others by valueKey.
+      // Numbers intern by themselves (no key string to build); others by valueKey.
       const intern = interner<unknown, Value>(values, new Map([['nil', 0]]));
+      const small = smallIntegerIds(values);
       const id = (v: Value) =>
-        v === null || v === undefined ? 0 : intern(typeof v === 'number' ? v : valueKey(v), v);
-      const n = ops.length;
-      const kind = new Uint8Array(n);
-      const a = new Int32Array(n);
-      const b = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const op = ops[i]!;
-        if (op.f === 'read') {
-          if (op.type !== 'ok' || (op.output === null && nilRead === 'unknown')) kind[i] = NOOP;
-          else {
-            kind[i] = READ;
-            a[i] = id(op.output);
-          }
-        } else if (op.f === 'write') {
-          kind[i] = WRITE;
-          a[i] = id(arg(op));
-        } else {
-          a[i] = id(casArg(op, 0));
-          b[i] = id(casArg(op, 1));
-          kind[i] =
-            op.type === 'ok'
-              ? CAS
-              : op.type === 'info'
-                ? CAS_INFO
-                : failedCas === 'mismatch'
-                  ? CAS_MISMATCH
-                  : NOOP;
-        }
+        v === null || v === undefined
+          ? 0
+          : typeof v === 'number' && isSmall(v)
+            ? small.id(v)
+            : intern(typeof v === 'number' ? v : valueKey(v), v);
+      try {
+        return compileOps(ops, id, values);
+      } finally {
+        small.clear();
       }
-      const init = id(initial);
-      const step1 = (s: number, i: number): number => {
-        switch (kind[i]) {
-          case READ:
-            return s === a[i] ? s : -1;
-          case WRITE:
-            return a[i]!;
-          case CAS:
-            return s === a[i] ? b[i]! : -1;
-          case CAS_MISMATCH:
-            return s === a[i] ? -1 : s;
-          case CAS_INFO:
-            return s === a[i] ? b[i]! : s;
-          default:
-            return s;
-        }
-      };
-      const one = new Int32Array(1);
-      const none = new Int32Array(0);
-      const kernel: Kernel = {
-        deterministic: true,
-        initial: [init],
-        step1,
-        stepN(s, i) {
-          const next = step1(s, i);
-          if (next < 0) return none;
-          const out = one.slice();
-          out[0] = next;
-          return out;
-        },
-        describeState: (s) => show(values[s]),
-        stateValue: (s) => values[s],
-      };
-      // No failed cas read as a mismatch: the unique-writes algorithm may decide this sub-history.
-      if (kind.every((k) => k === READ || k === WRITE || k === CAS || k === CAS_INFO)) {
-        const requires = new Int32Array(n).fill(-1);
-        const installs = new Int32Array(n).fill(-1);
-        for (let i = 0; i < n; i++) {
-          if (kind[i] !== WRITE) requires[i] = a[i]!;
-          if (kind[i] === WRITE) installs[i] = a[i]!;
-          else if (kind[i] !== READ) installs[i] = b[i]!;
-        }
-        return { ...kernel, registerView: { requires, installs } };
-      }
-      return kernel;
     },
   };
+  /** The kernel over these operations, values numbered by `id` (`values[id]` each stands for). */
+  function compileOps(ops: readonly ModelOp[], id: (v: Value) => number, values: Value[]): Kernel {
+    const n = ops.length;
+    const kind = new Uint8Array(n);
+    const a = new Int32Array(n);
+    const b = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const op = ops[i]!;
+      if (op.f === 'read') {
+        if (op.type !== 'ok' || (op.output === null && nilRead === 'unknown')) kind[i] = NOOP;
+        else {
+          kind[i] = READ;
+          a[i] = id(op.output);
+        }
+      } else if (op.f === 'write') {
+        kind[i] = WRITE;
+        a[i] = id(arg(op));
+      } else {
+        a[i] = id(casArg(op, 0));
+        b[i] = id(casArg(op, 1));
+        kind[i] =
+          op.type === 'ok'
+            ? CAS
+            : op.type === 'info'
+              ? CAS_INFO
+              : failedCas === 'mismatch'
+                ? CAS_MISMATCH
+                : NOOP;
+      }
+    }
+    const init = id(initial);
+    const step1 = (s: number, i: number): number => {
+      switch (kind[i]) {
+        case READ:
+          return s === a[i] ? s : -1;
+        case WRITE:
+          return a[i]!;
+        case CAS:
+          return s === a[i] ? b[i]! : -1;
+        case CAS_MISMATCH:
+          return s === a[i] ? -1 : s;
+        case CAS_INFO:
+          return s === a[i] ? b[i]! : s;
+        default:
+          return s;
+      }
+    };
+    const one = new Int32Array(1);
+    const none = new Int32Array(0);
+    const kernel: Kernel = {
+      deterministic: true,
+      initial: [init],
+      step1,
+      stepN(s, i) {
+        const next = step1(s, i);
+        if (next < 0) return none;
+        const out = one.slice();
+        out[0] = next;
+        return out;
+      },
+      describeState: (s) => show(values[s]),
+      stateValue: (s) => values[s],
+    };
+    // No failed cas read as a mismatch: the unique-writes algorithm may decide this sub-history.
+    if (kind.every((k) => k === READ || k === WRITE || k === CAS || k === CAS_INFO)) {
+      const requires = new Int32Array(n).fill(-1);
+      const installs = new Int32Array(n).fill(-1);
+      for (let i = 0; i < n; i++) {
+        if (kind[i] !== WRITE) requires[i] = a[i]!;
+        if (kind[i] === WRITE) installs[i] = a[i]!;
+        else if (kind[i] !== READ) installs[i] = b[i]!;
+      }
+      return { ...kernel, registerView: { requires, installs } };
+    }
+    return kernel;
+  }
   return model;
+}
+
+/** Integers this small number their values through a table instead of a hash map. */
+const SMALL_VALUES = 1 << 22;
+const isSmall = (v: number) => Number.isInteger(v) && v >= 0 && v < SMALL_VALUES;
+/** By value: its id + 1 (0: not seen yet) in the compile under way; cleared after each. */
+let smallTable = new Int32Array(1024);
+
+/**
+ * Ids for small non-negative integers (the usual register values), given in the same order
+ * and sequence as the interner's: the next id is `values.length`.
+ */
+function smallIntegerIds(values: Value[]) {
+  const seen: number[] = [];
+  return {
+    id(v: number): number {
+      if (v >= smallTable.length) {
+        const bigger = new Int32Array(Math.min(SMALL_VALUES, Math.max(v + 1, smallTable.length * 2)));
+        bigger.set(smallTable);
+        smallTable = bigger;
+      }
+      const known = smallTable[v]!;
+      if (known > 0) return known - 1;
+      const id = values.length;
+      values.push(v);
+      smallTable[v] = id + 1;
+      seen.push(v);
+      return id;
+    },
+    clear(): void {
+      for (const v of seen) smallTable[v] = 0;
+    },
+  };
 }
 
 /** A read/write register (Knossos `register`). */
