@@ -90,12 +90,13 @@ const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefin
 const latin1 = (b: Uint8Array, start: number, end: number) =>
   Buffer.prototype.latin1Slice.call(b, start, end);
 
-/** The ASCII text of [start, end), interned when short. */
-function text(b: Uint8Array, start: number, end: number): string {
+const FNV_BASIS = 0x811c9dc5;
+const fnv = (hash: number, c: number) => Math.imul(hash ^ c, 0x01000193);
+
+/** The ASCII text of [start, end) whose bytes hash to `hash` (fnv), interned when short. */
+function text(b: Uint8Array, start: number, end: number, hash: number): string {
   const len = end - start;
   if (len > INTERN_MAX) return latin1(b, start, end);
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);
   const slot = (hash ^ len) & (INTERN_SLOTS - 1);
   const known = interned[slot];
   if (known !== undefined && known.length === len) {
@@ -112,32 +113,45 @@ function text(b: Uint8Array, start: number, end: number): string {
 function string(b: Uint8Array, p: number): string {
   const start = p + 1;
   let q = start;
-  for (let c = b[q]!; c !== QUOTE; c = b[++q]!) if (c < 0x20 || c >= 0x7f || c === 0x5c) throw ODD;
+  let hash = FNV_BASIS;
+  for (let c = b[q]!; c !== QUOTE; c = b[++q]!) {
+    if (c < 0x20 || c >= 0x7f || c === 0x5c) throw ODD;
+    hash = fnv(hash, c);
+  }
   at = q + 1;
-  return text(b, start, q);
+  return text(b, start, q, hash);
 }
 
 /** The name of a keyword `:name` at `p`; `::name` and the empty keyword are the reader's. */
 function keyword(b: Uint8Array, p: number): string {
-  const end = tokenEnd(b, p + 1);
-  if (end === p + 1 || b[p + 1] === COLON) throw ODD;
-  at = end;
-  return text(b, p + 1, end);
+  const start = p + 1;
+  if (b[start] === COLON) throw ODD;
+  let q = start;
+  let hash = FNV_BASIS;
+  for (let c = b[q]!; CLASS[c] === TOKEN; c = b[++q]!) hash = fnv(hash, c);
+  if (q === start) throw ODD;
+  at = q;
+  return text(b, start, q, hash);
 }
 
 /** `nil`, `true`, `false` or an integer of up to 15 digits; any other atom is the reader's. */
 function atom(b: Uint8Array, p: number): Value {
-  const end = tokenEnd(b, p);
-  at = end;
   const negative = b[p] === MINUS;
   let q = negative ? p + 1 : p;
-  if (isDigit(b[q]!)) {
+  let c = b[q]!;
+  if (isDigit(c)) {
     const digits = q;
     let n = 0;
-    for (let c = b[q]!; isDigit(c); c = b[++q]!) n = n * 10 + (c - ZERO);
-    if (q !== end || q - digits > 15) throw ODD;
+    do {
+      n = n * 10 + (c - ZERO);
+      c = b[++q]!;
+    } while (isDigit(c));
+    if (CLASS[c] === TOKEN || q - digits > 15) throw ODD;
+    at = q;
     return negative ? -n : n;
   }
+  const end = tokenEnd(b, p);
+  at = end;
   const len = end - p;
   if (len === 3 && b[p] === 0x6e && b[p + 1] === 0x69 && b[p + 2] === 0x6c) return null;
   if (len === 4 && latin1(b, p, end) === 'true') return true;
@@ -160,11 +174,21 @@ function value(b: Uint8Array, p: number, depth: number): Value {
 /** A vector or list at `p` (its opener): an array, as the reader makes both. */
 function seq(b: Uint8Array, p: number, close: number, depth: number): Value[] {
   if (depth > MAX_DEPTH) throw ODD;
-  const out: Value[] = [];
-  for (p = skipSpace(b, p + 1); b[p] !== close; p = skipSpace(b, at)) out.push(value(b, p, depth));
+  // Items gather on a shared stack and leave it as an array of their exact size.
+  const base = top;
+  for (p = skipSpace(b, p + 1); b[p] !== close; p = skipSpace(b, at)) {
+    const item = value(b, p, depth);
+    items[top++] = item;
+  }
   at = p + 1;
+  const out = items.slice(base, top);
+  top = base;
   return out;
 }
+
+/** The items of the vectors and lists being read, up to `top`; emptied at each line. */
+const items: Value[] = [];
+let top = 0;
 
 /** A map with keyword keys at `p`; any other key (or `:__proto__`) is the reader's. */
 function map(b: Uint8Array, p: number, depth: number): { [field: string]: Value } {
@@ -191,16 +215,48 @@ const ERROR = 64;
 const NODE = 128;
 const IGNORED = 0;
 
-const FIELD_IDS = new Map<string, number>([
-  ['time', TIME],
-  ['process', PROCESS],
-  ['type', TYPE],
-  ['f', F],
-  ['key', KEY],
-  ['value', VALUE],
-  ['error', ERROR],
-  ['node', NODE],
-]);
+/** Four bytes at `p` as a little-endian word (every read stays before the line's end). */
+const word = (b: Uint8Array, p: number) =>
+  (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const wordOf = (s: string) => word(Buffer.from(s, 'latin1'), 0);
+const W_TIME = wordOf('time');
+const W_TYPE = wordOf('type');
+const W_NODE = wordOf('node');
+const W_PROC = wordOf('proc');
+const W_CESS = wordOf('cess');
+const W_VALU = wordOf('valu');
+const W_ERRO = wordOf('erro');
+
+/**
+ * The field id of the keyword at `p` (its colon), matched on its bytes: no string is made for
+ * it. `at` after it.
+ */
+function field(b: Uint8Array, p: number): number {
+  const start = p + 1;
+  const end = tokenEnd(b, start);
+  const length = end - start;
+  if (length === 0 || b[start] === COLON) throw ODD;
+  at = end;
+  switch (length) {
+    case 1:
+      return b[start] === 0x66 ? F : IGNORED;
+    case 3:
+      return b[start] === 0x6b && b[start + 1] === 0x65 && b[start + 2] === 0x79 ? KEY : IGNORED;
+    case 4: {
+      const w = word(b, start);
+      return w === W_TIME ? TIME : w === W_TYPE ? TYPE : w === W_NODE ? NODE : IGNORED;
+    }
+    case 5: {
+      const w = word(b, start);
+      if (b[start + 4] === 0x65 && w === W_VALU) return VALUE;
+      return b[start + 4] === 0x72 && w === W_ERRO ? ERROR : IGNORED;
+    }
+    case 7:
+      return word(b, start) === W_PROC && word(b, start + 3) === W_CESS ? PROCESS : IGNORED;
+    default:
+      return IGNORED;
+  }
+}
 
 /** A comment from `p` to the line's end at `end`, when it is printable ASCII: true. */
 function comment(b: Uint8Array, p: number, end: number): boolean {
@@ -218,6 +274,7 @@ const GIVE_UP = 1;
 
 /** The op of the line [p, end): one map, then at most a comment. */
 function event(b: Uint8Array, p: number, end: number, index: number): Op | typeof SKIP {
+  top = 0;
   p = skipSpace(b, p);
   if (p === end || (b[p] === SEMICOLON && comment(b, p, end))) return SKIP;
   if (b[p] !== OPEN_BRACE) throw ODD;
@@ -232,7 +289,7 @@ function event(b: Uint8Array, p: number, end: number, index: number): Op | typeo
   for (p = skipSpace(b, p + 1); b[p] !== CLOSE_BRACE; p = skipSpace(b, at)) {
     if (b[p] !== COLON) throw ODD;
     // A repeated field: the last one wins, as in the reader's map.
-    const id = FIELD_IDS.get(keyword(b, p)) ?? IGNORED;
+    const id = field(b, p);
     const x = value(b, skipSpace(b, at), 1);
     if (id === TIME) time = x;
     else if (id === PROCESS) process = x;
@@ -271,13 +328,18 @@ function makeOp(
     if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) throw ODD;
     t = time;
   }
-  const op: Op = { index, time: t, process, type, f, value: value ?? null };
-  if (key !== undefined && key !== null) {
-    if (typeof key !== 'string' && typeof key !== 'number') throw ODD;
-    op.key = key;
-  }
-  if (error !== undefined && error !== null)
-    op.error = typeof error === 'string' ? error : JSON.stringify(error);
+  const v = value ?? null;
+  const hasKey = key !== undefined && key !== null;
+  if (hasKey && typeof key !== 'string' && typeof key !== 'number') throw ODD;
+  const hasError = error !== undefined && error !== null;
+  // The usual shapes as one literal each: every field in the object itself, none added later.
+  if (hasKey && !hasError && typeof node === 'string')
+    return { index, time: t, process, type, f, value: v, key, node };
+  if (hasKey && !hasError && typeof node !== 'string')
+    return { index, time: t, process, type, f, value: v, key };
+  const op: Op = { index, time: t, process, type, f, value: v };
+  if (hasKey) op.key = key;
+  if (hasError) op.error = typeof error === 'string' ? error : JSON.stringify(error);
   if (typeof node === 'string') op.node = node;
   return op;
 }

@@ -326,11 +326,36 @@ describe('EDN byte reader', () => {
     let accepted = 0;
     const anyValue = fc.oneof(commonValue, nearValue, nearValue, ednValue);
     const faultLine = fc
-      .record({ value: anyValue, error: anyValue, node: anyValue, time: fc.nat(), extra: anyValue })
+      .record({
+        value: anyValue,
+        error: anyValue,
+        node: anyValue,
+        time: fc.nat(),
+        // Another field: one a letter away from ours, or ours again (the last one wins).
+        extraKey: fc.constantFrom(
+          ':x',
+          ':tyme',
+          ':nope',
+          ':tame',
+          ':typo',
+          ':valuE',
+          ':nodes',
+          ':proc',
+          ':keys',
+          ':errol',
+          ':fx',
+          ':index',
+          ':processes',
+          ':value',
+          ':node',
+          ':error',
+        ),
+        extra: anyValue,
+      })
       .map(
         (v) =>
-          `{:process :nemesis, :type :info, :f :kill, :value ${v.value}, :x ${v.extra}` +
-          `, :error ${v.error}, :node ${v.node}, :time ${v.time}}`,
+          `{:process :nemesis, :type :info, :f :kill, :value ${v.value}, :error ${v.error}` +
+          `, :node ${v.node}, :time ${v.time}, ${v.extraKey} ${v.extra}}`,
       );
     fc.assert(
       fc.property(fc.array(faultLine, { minLength: 1, maxLength: 4 }), chunk, (lines, chunkBytes) => {
