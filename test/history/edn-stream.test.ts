@@ -419,7 +419,9 @@ describe('EDN byte reader on the peers’ histories', () => {
     '%s reads as the text path reads it',
     async (_, path) => {
       const bytes = readFileSync(path);
-      for (const mode of [undefined, true, false]) {
+      // Every tuple mode on the small files; the 2.8 MB Elle history in the default mode only (time).
+      const modes = bytes.length > 2 ** 20 ? [undefined] : [undefined, true, false];
+      for (const mode of modes) {
         const expected = textPath(bytes, mode);
         expect(
           outcome(
