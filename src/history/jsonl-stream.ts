@@ -247,9 +247,15 @@ function typeValue(b: Uint8Array, p: number): Value {
 
 /** Recently read short strings by a hash of their bytes: each distinct one is made once. */
 const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+/**
+ * Operation names (f), apart, and internalized as property names are: the models compare
+ * them with literals ('read', 'cas'), which is then by identity. Not every string: making
+ * one a property name costs an object, too much for a history of distinct string values.
+ */
+const names: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
 
 /** A JSON string of printable ASCII at `p`; one with escapes is handed to JSON.parse whole. */
-function string(b: Uint8Array, p: number): string {
+function string(b: Uint8Array, p: number, table = interned): string {
   const start = p + 1;
   let q = start;
   let hash = 0x811c9dc5;
@@ -273,15 +279,14 @@ function string(b: Uint8Array, p: number): string {
   const len = q - start;
   if (len > INTERN_MAX) return latin1(b, start, q);
   const slot = (hash ^ len) & (INTERN_SLOTS - 1);
-  const known = interned[slot];
+  const known = table[slot];
   if (known !== undefined && known.length === len) {
     let i = 0;
     while (i < len && known.charCodeAt(i) === b[start + i]) i++;
     if (i === len) return known;
   }
-  // Internalized (as a property name is), so comparisons with literals ('read', 'ok') are by identity.
-  const s = internalize(latin1(b, start, q));
-  interned[slot] = s;
+  const s = table === names ? internalize(latin1(b, start, q)) : latin1(b, start, q);
+  table[slot] = s;
   return s;
 }
 
@@ -396,7 +401,8 @@ function event(b: Uint8Array, p: number, end: number, index: number): Op {
     const id = field(b, p);
     if (id === 0 || (seen & id) !== 0) throw ODD;
     seen |= id;
-    const x = id === TYPE ? typeValue(b, at) : value(b, at, 0);
+    const x =
+      id === TYPE ? typeValue(b, at) : id === F && b[at] === QUOTE ? string(b, at, names) : value(b, at, 0);
     if (id === INDEX) {
       if (x !== index) throw ODD;
     } else if (id === TIME) time = x;
