@@ -203,9 +203,11 @@ describe('JSONL byte reader', () => {
         const checked = outcome(() => parseJsonlChecked(text, 'h.jsonl'));
         const fast = readJsonlBytes(bytes, { chunkBytes });
         if ('error' in checked) expect(fast).toBeUndefined();
+        // A value holding a "__proto__" key is the one writer-made shape both fast paths leave
+        // to the schema path (assignment would set a prototype): giving up there is the contract.
+        else if (fast === undefined) expect(text).toContain('"__proto__"');
         else {
-          expect(fast).toBeDefined();
-          expect(outcome(() => fast!)).toEqual(checked);
+          expect(outcome(() => fast)).toEqual(checked);
           // The JSON.parse path leaves blank lines of spaces to the schema path.
           const viaParse = parseJsonlFast(text);
           if (viaParse) expect(outcome(() => viaParse)).toEqual(checked);
