@@ -19,15 +19,19 @@ import { parseEdn } from './edn.js';
 import { MAX_VALUE_DEPTH, valueDepth } from './errors.js';
 import { type EdnImportOptions, independentTuples, toEvent } from './import/jepsen-edn.js';
 import { Pairing } from './jsonl.js';
-import type { ReadBytes } from './jsonl-stream.js';
+import {
+  bytesReader,
+  GIVE_UP,
+  type LineResult,
+  latin1,
+  type ReadBytes,
+  readLines,
+  SKIP,
+  type StreamOptions,
+} from './line-stream.js';
 import type { History, Op, OpType, Value } from './op.js';
 
-export interface EdnStreamOptions extends EdnImportOptions {
-  /** Bytes read at a time (the buffer grows for a longer line). */
-  chunkBytes?: number;
-  /** Give up once more than this many bytes were read. */
-  maxBytes?: number;
-}
+export interface EdnStreamOptions extends EdnImportOptions, StreamOptions {}
 
 /** Thrown (never an Error: no stack to capture) when a line leaves the common shape. */
 const ODD = { odd: true };
@@ -38,7 +42,6 @@ const INTERN_MAX = 32;
 /** An op's time while the line gave none: buildHistory's rule fills it in once all are read. */
 const NO_TIME = -1;
 
-const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const COLON = 0x3a;
 const SEMICOLON = 0x3b;
@@ -86,9 +89,6 @@ function tokenEnd(b: Uint8Array, p: number): number {
 
 /** Recently read short strings by a hash of their bytes: each distinct one is made once. */
 const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
-
-const latin1 = (b: Uint8Array, start: number, end: number) =>
-  Buffer.prototype.latin1Slice.call(b, start, end);
 
 const FNV_BASIS = 0x811c9dc5;
 const fnv = (hash: number, c: number) => Math.imul(hash ^ c, 0x01000193);
@@ -267,11 +267,6 @@ function comment(b: Uint8Array, p: number, end: number): boolean {
   return true;
 }
 
-/** A line holding only whitespace and a comment: no event, still counted. */
-const SKIP = 0;
-/** The end of the fast path. */
-const GIVE_UP = 1;
-
 /** The op of the line [p, end): one map, then at most a comment. */
 function event(b: Uint8Array, p: number, end: number, index: number): Op | typeof SKIP {
   top = 0;
@@ -354,7 +349,7 @@ function opOf(e: RawEvent, index: number): Op {
 }
 
 /** The line's op read by the generic EDN reader and the importer, for lines outside the common shape. */
-function oddLine(b: Buffer, start: number, end: number, index: number): Op | typeof SKIP | typeof GIVE_UP {
+function oddLine(b: Buffer, start: number, end: number, index: number): LineResult {
   const line = b.toString('utf8', start, end);
   // NUL or an undecodable byte: the whole-file path names it as binary data.
   if (line.includes('\u0000') || line.includes('\uFFFD')) return GIVE_UP;
@@ -416,8 +411,15 @@ function finish(ops: Op[], lines: Int32Array, independent: boolean | undefined):
   return history;
 }
 
-/** Bytes kept free after the data: the end mark. */
-const ROOM = 16;
+/** One line: the byte parser, else the generic reader and the importer. */
+function ednLine(buf: Buffer, start: number, end: number, index: number): LineResult {
+  try {
+    return event(buf, start, end, index);
+  } catch (e) {
+    if (e !== ODD) throw e;
+    return oddLine(buf, start, end, index);
+  }
+}
 
 /**
  * Reads a whole EDN input, one map per line, through `read`. Undefined when the fast path
@@ -425,72 +427,11 @@ const ROOM = 16;
  * `parseHistoryBytes`.
  */
 export function readEdnStream(read: ReadBytes, options: EdnStreamOptions = {}): History | undefined {
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  let buf = Buffer.allocUnsafe(Math.max(64, options.chunkBytes ?? 4 * 2 ** 20));
-  const ops: Op[] = [];
-  let lines = new Int32Array(1024);
-  let lineNo = 0;
-  let filled = 0;
-  let total = 0;
-  let eof = false;
-  /** Reads the line [start, end); false to give up. */
-  const line = (start: number, end: number): boolean => {
-    lineNo++;
-    if (start === end) return true;
-    let op: Op | typeof SKIP | typeof GIVE_UP;
-    try {
-      op = event(buf, start, end, ops.length);
-    } catch (e) {
-      if (e !== ODD) throw e;
-      op = oddLine(buf, start, end, ops.length);
-    }
-    if (op === SKIP) return true;
-    if (op === GIVE_UP) return false;
-    if (ops.length === lines.length) {
-      const grown = new Int32Array(lines.length * 2);
-      grown.set(lines);
-      lines = grown;
-    }
-    lines[ops.length] = lineNo;
-    ops.push(op);
-    return true;
-  };
-  for (;;) {
-    const data = buf.subarray(0, filled);
-    let start = 0;
-    for (let nl = data.indexOf(NEWLINE, 0); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
-      if (!line(start, nl)) return undefined;
-      start = nl + 1;
-    }
-    if (eof) {
-      buf[filled] = NEWLINE; // the parser's end mark for a last line without one (in the room)
-      if (start < filled && !line(start, filled)) return undefined;
-      break;
-    }
-    // Keep the unfinished line at the front; grow when it fills the buffer (but for the room).
-    buf.copyWithin(0, start, filled);
-    filled -= start;
-    if (filled === buf.length - ROOM) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, filled);
-      buf = bigger;
-    }
-    const n = read(buf, filled, buf.length - ROOM - filled);
-    if (n === 0) eof = true;
-    filled += n;
-    total += n;
-    if (total > maxBytes) return undefined;
-  }
-  return finish(ops, lines, options.independent);
+  const lines = readLines(read, { line: ednLine }, options);
+  return lines && finish(lines.ops, lines.lines, options.independent);
 }
 
 /** The stream reader over bytes in memory (tests; chunkBytes small to cross chunk edges). */
 export function readEdnBytes(bytes: Uint8Array, options: EdnStreamOptions = {}): History | undefined {
-  let read = 0;
-  return readEdnStream((into, offset, length) => {
-    const n = Math.min(length, bytes.length - read);
-    into.set(bytes.subarray(read, read + n), offset);
-    read += n;
-    return n;
-  }, options);
+  return readEdnStream(bytesReader(bytes), options);
 }

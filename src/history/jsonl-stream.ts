@@ -13,17 +13,19 @@
  */
 import { setSourceLines } from './build.js';
 import { eventFromJson, Pairing } from './jsonl.js';
+import {
+  bytesReader,
+  GIVE_UP,
+  type LineResult,
+  latin1,
+  type ReadBytes,
+  readLines,
+  SKIP,
+  type StreamOptions,
+} from './line-stream.js';
 import type { History, Op, OpType, Value } from './op.js';
 
-/** Reads up to `length` bytes into `into` at `offset`; 0 at the end of the input. */
-export type ReadBytes = (into: Buffer, offset: number, length: number) => number;
-
-export interface StreamOptions {
-  /** Bytes read at a time (the buffer grows for a longer line). */
-  chunkBytes?: number;
-  /** Give up once more than this many bytes were read. */
-  maxBytes?: number;
-}
+export type { ReadBytes, StreamOptions } from './line-stream.js';
 
 /** Thrown (never an Error: no stack to capture) when a line leaves the common shape. */
 const ODD = { odd: true };
@@ -112,7 +114,7 @@ const K_ERROR = pattern(ERROR, 'error');
 const K_NODE = pattern(NODE, 'node');
 
 /** The buffer being parsed, for reading four bytes at once (16 bytes of room kept after the data). */
-let view = new DataView(new ArrayBuffer(16));
+let view: DataView = new DataView(new ArrayBuffer(16));
 
 function is(k: KeyPattern, p: number): boolean {
   return (
@@ -292,9 +294,6 @@ function string(b: Uint8Array, p: number, table = interned): string {
 
 const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 
-const latin1 = (b: Uint8Array, start: number, end: number) =>
-  Buffer.prototype.latin1Slice.call(b, start, end);
-
 /** A JSON number at `p`, strictly by its grammar; integers of up to 15 digits without a string. */
 function number(b: Uint8Array, p: number): number {
   const start = p;
@@ -472,15 +471,8 @@ function blank(b: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-/** Bytes kept free after the data: the end mark, and word reads past a line's end. */
-const ROOM = 16;
-
-/** What one line gave: an op, nothing (a blank line), or the end of the fast path. */
-const SKIP = 0;
-const GIVE_UP = 1;
-
 /** The line's op read through JSON.parse, for lines outside the byte parser's common shape. */
-function oddLine(b: Buffer, start: number, end: number, index: number): Op | typeof SKIP | typeof GIVE_UP {
+function oddLine(b: Buffer, start: number, end: number, index: number): LineResult {
   const text = b.toString('utf8', start, end);
   // NUL or an undecodable byte: the whole-file path names it as binary data.
   if (text.includes('\u0000') || text.includes('\uFFFD')) return GIVE_UP;
@@ -495,82 +487,40 @@ function oddLine(b: Buffer, start: number, end: number, index: number): Op | typ
   return eventFromJson(json, index) ?? GIVE_UP;
 }
 
+/** One line: the byte parser, else blank, else JSON.parse. */
+function jsonlLine(buf: Buffer, start: number, end: number, index: number): LineResult {
+  try {
+    return event(buf, start, end, index);
+  } catch (e) {
+    if (e !== ODD) throw e;
+    return blank(buf, start, end) ? SKIP : oddLine(buf, start, end, index);
+  }
+}
+
 /**
  * Reads a whole JSONL input through `read`. Undefined when the fast path gives up (see the
  * file's comment): the caller then reads the file through `parseHistoryBytes`.
  */
 export function readJsonlStream(read: ReadBytes, options: StreamOptions = {}): History | undefined {
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  let buf = Buffer.allocUnsafe(Math.max(64, options.chunkBytes ?? 4 * 2 ** 20));
-  view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   const pairing = new Pairing();
-  const ops: Op[] = [];
-  let lines = new Int32Array(1024);
-  let lineNo = 0;
-  let filled = 0;
-  let total = 0;
-  let eof = false;
-  /** Reads the line [start, end); false to give up. */
-  const line = (start: number, end: number): boolean => {
-    lineNo++;
-    if (start === end) return true;
-    let op: Op | typeof SKIP | typeof GIVE_UP;
-    try {
-      op = event(buf, start, end, ops.length);
-    } catch (e) {
-      if (e !== ODD) throw e;
-      op = blank(buf, start, end) ? SKIP : oddLine(buf, start, end, ops.length);
-    }
-    if (op === SKIP) return true;
-    if (op === GIVE_UP || !pairing.accept(op)) return false;
-    if (ops.length === lines.length) {
-      const grown = new Int32Array(lines.length * 2);
-      grown.set(lines);
-      lines = grown;
-    }
-    lines[ops.length] = lineNo;
-    ops.push(op);
-    return true;
-  };
-  for (;;) {
-    const data = buf.subarray(0, filled);
-    let start = 0;
-    for (let nl = data.indexOf(10, 0); nl >= 0; nl = data.indexOf(10, start)) {
-      if (!line(start, nl)) return undefined;
-      start = nl + 1;
-    }
-    if (eof) {
-      buf[filled] = NEWLINE; // the parser's end mark for a last line without one (in the room)
-      if (start < filled && !line(start, filled)) return undefined;
-      break;
-    }
-    // Keep the unfinished line at the front; grow when it fills the buffer (but for the room).
-    buf.copyWithin(0, start, filled);
-    filled -= start;
-    if (filled === buf.length - ROOM) {
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger, 0, 0, filled);
-      buf = bigger;
-      view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    }
-    const n = read(buf, filled, buf.length - ROOM - filled);
-    if (n === 0) eof = true;
-    filled += n;
-    total += n;
-    if (total > maxBytes) return undefined;
-  }
-  const history: History = { ops, realTime: true };
-  setSourceLines(history, lines.subarray(0, ops.length));
+  const read_ = readLines(
+    read,
+    {
+      line: jsonlLine,
+      buffer: (buf) => {
+        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      },
+      accept: (op) => pairing.accept(op),
+    },
+    options,
+  );
+  if (read_ === undefined) return undefined;
+  const history: History = { ops: read_.ops, realTime: true };
+  setSourceLines(history, read_.lines);
   return history;
 }
 
 /** The stream reader over bytes in memory (tests; chunkBytes small to cross chunk edges). */
 export function readJsonlBytes(bytes: Uint8Array, options: StreamOptions = {}): History | undefined {
-  let read = 0;
-  return readJsonlStream((into, offset, length) => {
-    const n = Math.min(length, bytes.length - read);
-    into.set(bytes.subarray(read, read + n), offset);
-    read += n;
-    return n;
-  }, options);
+  return readJsonlStream(bytesReader(bytes), options);
 }

@@ -11,7 +11,8 @@ import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
 import { parseSessionsJson } from './import/sessions-json.js';
 import { parseJsonl } from './jsonl.js';
-import { type ReadBytes, readJsonlStream } from './jsonl-stream.js';
+import { readJsonlStream } from './jsonl-stream.js';
+import type { ReadBytes } from './line-stream.js';
 import type { History } from './op.js';
 
 export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'sessions-json'] as const;
