@@ -8,7 +8,7 @@ import type { Checker, Verdict } from '../types.js';
 import { CM_MAX_BYTES, type CmFinding, checkCm, cmBytes } from './cm.js';
 import { checkCoCompact } from './compact.js';
 import { type CoResult, checkCo, denseClockBytes, IntList, kahnWithExtra, TimeUp, tuning } from './core.js';
-import { buildGraph, type CausalGraph, type OpRecord, recordOf } from './extract.js';
+import { buildGraph, type CausalGraph, recordOf } from './extract.js';
 import { OverBudget } from './rows.js';
 import {
   type Anomaly,
@@ -20,7 +20,6 @@ import {
   PATTERN_MODELS,
   type Pattern,
   type SessionGuarantee,
-  type WitnessOp,
 } from './types.js';
 import {
   bfsPath,
@@ -33,6 +32,7 @@ import {
   guaranteesOf,
   kv,
   nodesOf,
+  recordOp,
   type Step,
   said,
   toEdge,
@@ -59,18 +59,6 @@ function resolveModel(model: unknown, file: string): CausalModel {
     );
   return found;
 }
-
-const recordOp = (r: OpRecord, id: number): WitnessOp => ({
-  id,
-  index: r.invoke.index,
-  completionIndex: r.completion?.index,
-  process: r.process,
-  time: r.invoke.time,
-  f: r.f,
-  key: r.key,
-  value: r.value,
-  type: r.type,
-});
 
 const anomaly = (pattern: Pattern, rest: Omit<Anomaly, 'pattern' | 'models'>): Anomaly => ({
   pattern,

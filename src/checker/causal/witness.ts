@@ -4,7 +4,7 @@
  * allocate and may take O(n) per witness.
  */
 import { type CoResult, type IntList, vcAt } from './core.js';
-import { type CausalGraph, recordOf } from './extract.js';
+import { type CausalGraph, type OpRecord, recordOf } from './extract.js';
 import type { SessionGuarantee, WitnessEdge, WitnessOp } from './types.js';
 
 export interface Step {
@@ -57,20 +57,20 @@ export function buildExtra(n: number, list: IntList, kind: 'cf' | 'hb'): Extra {
   return { kind, outStart, outTo, outBy, inStart, inFrom, inBy };
 }
 
-export function witnessOp(g: CausalGraph, v: number): WitnessOp {
-  const r = recordOf(g, v);
-  return {
-    id: v,
-    index: r.invoke.index,
-    completionIndex: r.completion?.index,
-    process: r.process,
-    time: r.invoke.time,
-    f: r.f,
-    key: r.key,
-    value: r.value,
-    type: r.type,
-  };
-}
+/** An operation as a witness shows it, numbered `id`. */
+export const recordOp = (r: OpRecord, id: number): WitnessOp => ({
+  id,
+  index: r.invoke.index,
+  completionIndex: r.completion?.index,
+  process: r.process,
+  time: r.invoke.time,
+  f: r.f,
+  key: r.key,
+  value: r.value,
+  type: r.type,
+});
+
+export const witnessOp = (g: CausalGraph, v: number): WitnessOp => recordOp(recordOf(g, v), v);
 
 /** "x=1" */
 export const kv = (g: CausalGraph, v: number): string =>
