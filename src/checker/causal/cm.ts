@@ -14,7 +14,7 @@
  * clock that comes to know its own node's successor closes a cycle. Cost per q: the changed
  * clocks, not the whole past.
  */
-import { type CoResult, IntList, TimeUp } from './core.js';
+import { type CoResult, IntList, kahnRoots, TimeUp } from './core.js';
 import { type CausalGraph, lastWriteBelow } from './extract.js';
 import { buildExtra, type Extra, findCycle, type Step } from './witness.js';
 
@@ -93,14 +93,9 @@ export function checkCm(
   // v's HB clock for the current q once it differs (`ovFlag[v]`).
   const clk = narrow(g) ? new Uint16Array(2 * n * W) : new Int32Array(2 * n * W);
   {
-    const indeg = new Uint8Array(n);
-    const stack = new Int32Array(n);
-    let sp = 0;
-    for (let v = 0; v < n; v++) {
-      const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
-      indeg[v] = d;
-      if (d === 0) stack[sp++] = v;
-    }
+    const roots = kahnRoots(g);
+    const { indeg, stack } = roots;
+    let sp = roots.sp;
     let tick = 0;
     while (sp > 0) {
       const v = stack[--sp]!;

@@ -10,7 +10,7 @@
  * of visited writes are gone afterwards (`exact: false`), so witnesses find their causal paths
  * by search instead.
  */
-import { type CoResult, IntList, TimeUp, tuning } from './core.js';
+import { type CoResult, clockColumns, IntList, kahnRoots, TimeUp } from './core.js';
 import { type CausalGraph, lastWriteBelow } from './extract.js';
 import { OverBudget, RowStore } from './rows.js';
 
@@ -73,30 +73,12 @@ class RowPool {
 }
 
 export function checkCoCompact(g: CausalGraph, deadline: number, budget: number): CoResult {
-  const { n, k, sess, pos, isWrite, key, rf, sessStart, readerStart, readers } = g;
-  const { ksStart, ksSess, ksFrom, keyWrites, keyWritePos } = g;
-  let maxLen = 0;
-  for (let s = 0; s < k; s++) maxLen = Math.max(maxLen, sessStart[s + 1]! - sessStart[s]!);
-  const ci = new Int32Array(k).fill(-1);
-  let kw = 0;
-  for (let v = 0; v < n; v++) if (isWrite[v] && ci[sess[v]!]! < 0) ci[sess[v]!] = kw++;
+  const { n, k, sess, pos, isWrite, key, rf, readerStart, readers } = g;
+  const { ksStart, ksFrom, keyWrites, keyWritePos } = g;
+  const { maxLen, ci, kw, ksCol, denseAt, runOfCol } = clockColumns(g);
   const pool = new RowPool(Math.max(1, kw), maxLen + 1 >= 0xffff, budget);
   const { chunks, shift, mask } = pool;
   const W = pool.kw;
-  const ksCol = new Int32Array(ksSess.length);
-  for (let j = 0; j < ksSess.length; j++) ksCol[j] = ci[ksSess[j]!]!;
-  const K = ksStart.length - 1;
-  const denseAt = new Int32Array(K).fill(-1);
-  let denseSize = 0;
-  for (let x = 0; x < K; x++)
-    if (ksStart[x + 1]! - ksStart[x]! >= kw * tuning.denseShare) {
-      denseAt[x] = denseSize;
-      denseSize += kw;
-    }
-  const runOfCol = new Int32Array(denseSize).fill(-1);
-  for (let x = 0; x < K; x++)
-    if (denseAt[x]! >= 0)
-      for (let j = ksStart[x]!; j < ksStart[x + 1]!; j++) runOfCol[denseAt[x]! + ksCol[j]!] = j;
   const diff = new Int32Array(W);
 
   /** Each session's current clock row (its own entry unused: positions), -1 before its first operation. */
@@ -105,18 +87,13 @@ export function checkCoCompact(g: CausalGraph, deadline: number, budget: number)
   const rowOf = new Int32Array(n).fill(-1);
   const pending = new Int32Array(n);
   const done = new Uint8Array(n);
-  const indeg = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  let sp = 0;
-  // Sessions are numbered by first appearance: pushing the ready nodes last-first makes the
+  // Sessions are numbered by first appearance: the first ready node on top makes the
   // traversal start with the earliest sessions and roughly follow the history, so that fewer
   // sessions are half-visited (each holding a live clock) at a time. (A heap on invocation
   // index saved little more and cost a quarter more time.)
-  for (let v = n - 1; v >= 0; v--) {
-    const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
-    indeg[v] = d;
-    if (d === 0) stack[sp++] = v;
-  }
+  const roots = kahnRoots(g, true);
+  const { indeg, stack } = roots;
+  let sp = roots.sp;
   const initReads = new IntList();
   const overwrittenReads = new IntList();
   const cf = new IntList(1 << 16);

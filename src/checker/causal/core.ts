@@ -102,36 +102,27 @@ export function coBefore(g: CausalGraph, co: CoResult, a: number, b: number): bo
 }
 
 /**
- * One traversal. With `precise` false (the fast path) a candidate w2 from another session than
- * w1 is not tested for `w1 →CO w2`: it only yields the conflict edge w2 → w1, which closes a
- * cycle of CO ∪ CF whenever w1 →CO w2 holds. So when PO ∪ RF ∪ CF is acyclic there is no
- * WriteCORead either, and only a cyclic result needs the precise pass to tell them apart.
- * This saves one random access into a clock row per candidate.
+ * Clock columns: only sessions that write have one (nobody can have a read-only session's
+ * operations in their causal past); `ci[s]` is s's column or -1, `kw` columns in all, `ksCol[j]`
+ * the column of run j. Keys written by many sessions get a column → run table (`runOfCol` from
+ * `denseAt[x]`), so that a read of such a key can visit only the columns where its clock
+ * exceeds the write it read (collected while merging) instead of every session that wrote the
+ * key. At most 1 / denseShare entries per run in all. `maxLen`: the longest session.
  */
-export function checkCo(
-  g: CausalGraph,
-  deadline: number,
-  precise = true,
-  budget = Number.POSITIVE_INFINITY,
-): CoResult {
-  const { n, k, sess, pos, isWrite, key, rf, sessStart, readerStart, readers } = g;
-  const { ksStart, ksSess, ksFrom, keyWrites, keyWritePos } = g;
+export function clockColumns(g: CausalGraph) {
+  const { n, k, sess, isWrite, sessStart, ksStart, ksSess } = g;
   let maxLen = 0;
   for (let s = 0; s < k; s++) maxLen = Math.max(maxLen, sessStart[s + 1]! - sessStart[s]!);
   const ci = new Int32Array(k).fill(-1);
   let kw = 0;
-  let writeCount = 0;
+  let writes = 0;
   for (let v = 0; v < n; v++)
     if (isWrite[v]) {
-      writeCount++;
+      writes++;
       if (ci[sess[v]!]! < 0) ci[sess[v]!] = kw++;
     }
-  const rows = new RowStore(kw, maxLen + 1, writeCount, budget);
   const ksCol = new Int32Array(ksSess.length);
   for (let j = 0; j < ksSess.length; j++) ksCol[j] = ci[ksSess[j]!]!;
-  // Keys written by many sessions get a column → run table, so that a read of such a key can
-  // visit only the columns where its clock exceeds the write it read (collected while merging)
-  // instead of every session that wrote the key. At most 1 / denseShare entries per run in all.
   const K = ksStart.length - 1;
   const denseAt = new Int32Array(K).fill(-1);
   let denseSize = 0;
@@ -144,6 +135,44 @@ export function checkCo(
   for (let x = 0; x < K; x++)
     if (denseAt[x]! >= 0)
       for (let j = ksStart[x]!; j < ksStart[x + 1]!; j++) runOfCol[denseAt[x]! + ksCol[j]!] = j;
+  return { maxLen, ci, kw, writes, ksCol, denseAt, runOfCol };
+}
+
+/**
+ * The start of Kahn's algorithm on PO ∪ RF: each node's in-degree, and the nodes without one
+ * on a stack, the first node on top when `firstOnTop`.
+ */
+export function kahnRoots(g: CausalGraph, firstOnTop = false) {
+  const { n, pos, rf } = g;
+  const indeg = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  for (let i = 0; i < n; i++) {
+    const v = firstOnTop ? n - 1 - i : i;
+    const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
+    indeg[v] = d;
+    if (d === 0) stack[sp++] = v;
+  }
+  return { indeg, stack, sp };
+}
+
+/**
+ * One traversal. With `precise` false (the fast path) a candidate w2 from another session than
+ * w1 is not tested for `w1 →CO w2`: it only yields the conflict edge w2 → w1, which closes a
+ * cycle of CO ∪ CF whenever w1 →CO w2 holds. So when PO ∪ RF ∪ CF is acyclic there is no
+ * WriteCORead either, and only a cyclic result needs the precise pass to tell them apart.
+ * This saves one random access into a clock row per candidate.
+ */
+export function checkCo(
+  g: CausalGraph,
+  deadline: number,
+  precise = true,
+  budget = Number.POSITIVE_INFINITY,
+): CoResult {
+  const { n, k, sess, pos, isWrite, key, rf, readerStart, readers } = g;
+  const { ksStart, ksFrom, keyWrites, keyWritePos } = g;
+  const { maxLen, ci, kw, writes, ksCol, denseAt, runOfCol } = clockColumns(g);
+  const rows = new RowStore(kw, maxLen + 1, writes, budget);
   /** Columns where the reader's clock exceeds the clock of the write it read, from the merge. */
   const diff = new Int32Array(Math.max(1, kw));
   const rowOf = new Int32Array(n).fill(-1);
@@ -153,14 +182,9 @@ export function checkCo(
   const lastRow = new Int32Array(k).fill(-1);
   const dirty = new Uint8Array(k);
   const done = new Uint8Array(n);
-  const indeg = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  let sp = 0;
-  for (let v = 0; v < n; v++) {
-    const d = (pos[v]! > 0 ? 1 : 0) + (rf[v]! >= 0 ? 1 : 0);
-    indeg[v] = d;
-    if (d === 0) stack[sp++] = v;
-  }
+  const roots = kahnRoots(g);
+  const { indeg, stack } = roots;
+  let sp = roots.sp;
   const initReads = new IntList();
   const overwrittenReads = new IntList();
   const cf = new IntList(1 << 16);
