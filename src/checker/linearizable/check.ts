@@ -10,10 +10,13 @@ import { type ExplainOptions, explainFailures, type KeyWitness } from './explain
 import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
 import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/index.js';
+import { type EvidenceOp, type OpRef, opRef } from './op-ref.js';
 import { plainOp, runOnWorker, workersAvailable } from './pool.js';
 import { type Prepared, partitionByKey, prepare } from './prepare.js';
 import { Interleaver } from './schedule.js';
 import type { Algorithm, SearchOutcome } from './search/index.js';
+
+export type { EvidenceOp, OpRef } from './op-ref.js';
 
 export interface LinearizableOptions extends ModelOptions {
   /** A model name (see MODEL_NAMES) or a model object. */
@@ -39,19 +42,6 @@ export interface LinearizableOptions extends ModelOptions {
   algorithm?: 'auto' | 'wgl';
   /** Shrink each refuted register key to a minimal witness (default: on, 3 s in all); false: off. */
   witness?: boolean | ExplainOptions;
-}
-
-/** An operation as the evidence shows it. */
-export interface OpRef {
-  process: number;
-  f: string;
-  type: 'ok' | 'fail' | 'info';
-  value: Value;
-  output: Value;
-  /** Event indices of the invocation and completion (null when it never completed). */
-  invokeIndex: number;
-  completionIndex: number | null;
-  description: string;
 }
 
 export interface Step {
@@ -141,25 +131,6 @@ export function resolveModel(options: LinearizableOptions | CheckOptions): Model
   if (!model)
     throw new InputError('--model', undefined, `unknown model "${m}"; known: ${MODEL_NAMES.join(', ')}`);
   return model;
-}
-
-/** What evidence needs of an operation (an Operation, or its plain copy in a worker). */
-export type EvidenceOp = Pick<
-  Operation,
-  'process' | 'f' | 'type' | 'input' | 'output' | 'callIndex' | 'returnIndex'
->;
-
-export function opRef(model: Model, op: EvidenceOp): OpRef {
-  return {
-    process: op.process,
-    f: op.f,
-    type: op.type,
-    value: op.input,
-    output: op.output,
-    invokeIndex: op.callIndex,
-    completionIndex: Number.isFinite(op.returnIndex) ? op.returnIndex : null,
-    description: `process ${op.process} ${model.describeOp(op)}`,
-  };
 }
 
 /** Turns a search outcome into evidence in terms of the history's operations. */

@@ -6,6 +6,7 @@ import type { Key } from '../../history/op.js';
 import type { Operation } from '../../history/operations.js';
 import { type AnomalyKind, classify } from './classify.js';
 import type { Model } from './model.js';
+import { opRef } from './op-ref.js';
 import { type RegisterView, registerView } from './register-view.js';
 import { shrinkWitness } from './witness.js';
 
@@ -60,14 +61,7 @@ export interface Explainable {
 
 export function witnessOp(model: Model, op: Operation): WitnessOp {
   const out: WitnessOp = {
-    process: op.process,
-    f: op.f,
-    type: op.type,
-    value: op.input,
-    output: op.output,
-    invokeIndex: op.callIndex,
-    completionIndex: Number.isFinite(op.returnIndex) ? op.returnIndex : null,
-    description: `process ${op.process} ${model.describeOp(op)}`,
+    ...opRef(model, op),
     start: op.invoke.time,
     end: op.completion ? op.completion.time : null,
   };
