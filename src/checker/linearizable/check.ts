@@ -227,6 +227,7 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
     ms: 0,
   }));
   const failures: KeyEvidence[] = [];
+  const sink = { model, keys, prepared, failures };
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const il = new Interleaver(
     prepared.map((p) => p.problem),
@@ -240,18 +241,7 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
       allKeys: options.allKeys === true,
       cancelled: () => Atomics.load(cancel, 0) === 1,
       ...(options.sliceSteps === undefined ? {} : { sliceSteps: options.sliceSteps }),
-      onDone(i, outcome, ms) {
-        const kv = keys[i]!;
-        kv.valid = outcome.valid;
-        kv.configs = outcome.configs;
-        kv.ms = ms;
-        if (outcome.reason) kv.reason = outcome.reason;
-        if (outcome.algorithm) kv.algorithm = outcome.algorithm;
-        if (outcome.valid !== true) {
-          const { problem, ops } = prepared[i]!;
-          failures.push(evidenceFor(model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)));
-        }
-      },
+      onDone: (i, outcome, ms) => settleKey(sink, i, outcome, ms),
     },
   );
   return {
@@ -268,6 +258,34 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
     il,
     explain: options.witness === false ? false : options.witness === true ? {} : (options.witness ?? {}),
   };
+}
+
+/** Puts a key's search outcome into its verdict. */
+function settle(
+  kv: KeyVerdict,
+  outcome: Pick<SearchOutcome, 'valid' | 'configs' | 'reason' | 'algorithm'>,
+  ms: number,
+): void {
+  kv.valid = outcome.valid;
+  kv.configs = outcome.configs;
+  kv.ms = ms;
+  if (outcome.reason) kv.reason = outcome.reason;
+  if (outcome.algorithm) kv.algorithm = outcome.algorithm;
+}
+
+/** Settles key `i` of a run checked here, with the evidence of a failure. */
+function settleKey(
+  run: Pick<Run, 'model' | 'keys' | 'prepared' | 'failures'>,
+  i: number,
+  outcome: SearchOutcome,
+  ms: number,
+): void {
+  const kv = run.keys[i]!;
+  settle(kv, outcome, ms);
+  if (outcome.valid !== true) {
+    const { problem, ops } = run.prepared[i]!;
+    run.failures.push(evidenceFor(run.model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)));
+  }
 }
 
 function result(run: Run): LinearizabilityResult {
@@ -361,12 +379,7 @@ export async function checkLinearizable(
   const res = await pending;
   if (res) {
     for (const { index, outcome, evidence } of res.keys) {
-      const kv = run.keys[index]!;
-      kv.valid = outcome.valid;
-      kv.configs = outcome.configs;
-      kv.ms = outcome.ms;
-      if (outcome.reason) kv.reason = outcome.reason;
-      if (outcome.algorithm) kv.algorithm = outcome.algorithm;
+      settle(run.keys[index]!, outcome, outcome.ms);
       if (evidence) run.failures.push(evidence);
     }
   } else if (!il.stopped) {
@@ -377,21 +390,7 @@ export async function checkLinearizable(
       {
         limits: { deadline: run.deadline, budget: run.budget, uniqueWrites: options.algorithm !== 'wgl' },
         allKeys: options.allKeys === true,
-        onDone(j, outcome, ms) {
-          const i = theirs[j]!;
-          const kv = run.keys[i]!;
-          kv.valid = outcome.valid;
-          kv.configs = outcome.configs;
-          kv.ms = ms;
-          if (outcome.reason) kv.reason = outcome.reason;
-          if (outcome.algorithm) kv.algorithm = outcome.algorithm;
-          if (outcome.valid !== true) {
-            const { problem, ops } = run.prepared[i]!;
-            run.failures.push(
-              evidenceFor(run.model, kv.key, outcome, ops, (s) => problem.kernel.describeState(s)),
-            );
-          }
-        },
+        onDone: (j, outcome, ms) => settleKey(run, theirs[j]!, outcome, ms),
       },
     );
     again.run();
