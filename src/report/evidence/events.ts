@@ -64,18 +64,37 @@ export function table(
 export function invocationsOf(history: History, completions: ReadonlySet<number>): Map<number, Op> {
   const out = new Map<number, Op>();
   if (completions.size === 0) return out;
+  eachCall(
+    history,
+    () => true,
+    (inv, comp) => {
+      if (completions.has(comp.index)) out.set(comp.index, inv);
+    },
+  );
+  return out;
+}
+
+/**
+ * Each completion of a client process with its invocation (the process's open one), for the
+ * invocations `wanted` keeps: one look at each event, open calls by process (small integers).
+ */
+export function eachCall(
+  history: History,
+  wanted: (inv: Op) => boolean,
+  found: (inv: Op, comp: Op) => void,
+): void {
   const open: (Op | undefined)[] = [];
   const { ops } = history;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const p = op.process;
     if (p === 'nemesis') continue;
-    if (op.type === 'invoke') open[p] = op;
-    else {
-      const inv = open[p];
-      open[p] = undefined;
-      if (inv && completions.has(op.index)) out.set(op.index, inv);
+    if (op.type === 'invoke') {
+      open[p] = wanted(op) ? op : undefined;
+      continue;
     }
+    const inv = open[p];
+    open[p] = undefined;
+    if (inv !== undefined) found(inv, op);
   }
-  return out;
 }

@@ -9,7 +9,18 @@ import type { Quantiles } from '../../checker/sweep.js';
 import type { History, Key, Op } from '../../history/op.js';
 import { type AnomalyMark, faultsDuring, type RenderContext } from '../evidence.js';
 import { esc, json } from '../html.js';
-import { capped, eventAt, invocationsOf, SHOW, seconds, table, timeCell, when, who } from './events.js';
+import {
+  capped,
+  eachCall,
+  eventAt,
+  invocationsOf,
+  SHOW,
+  seconds,
+  table,
+  timeCell,
+  when,
+  who,
+} from './events.js';
 
 /** Reads that missed a lost element: how many, and the first few and the last one. */
 interface Missed {
@@ -38,23 +49,14 @@ export function missedReads(
   const readF = eventAt(history, lost.find((e) => e.lastMissedIndex !== null)?.lastMissedIndex)?.f ?? 'read';
   const byKey = new Map<Key | undefined, Array<{ inv: Op; comp: Op }>>();
   for (const e of lost) byKey.set(e.key, []);
-  // Open reads of those keys by process (small integers): one look at each event, no Map.
-  const open: (Op | undefined)[] = [];
-  const { ops } = history;
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    const p = op.process;
-    if (p === 'nemesis') continue;
-    if (op.type === 'invoke') {
-      open[p] = op.f === readF && byKey.has(op.key) ? op : undefined;
-      continue;
-    }
-    const inv = open[p];
-    if (inv === undefined) continue;
-    open[p] = undefined;
-    if (op.type === 'ok' && (op.value === null || Array.isArray(op.value)))
-      byKey.get(inv.key)!.push({ inv, comp: op });
-  }
+  eachCall(
+    history,
+    (inv) => inv.f === readF && byKey.has(inv.key),
+    (inv, comp) => {
+      if (comp.type === 'ok' && (comp.value === null || Array.isArray(comp.value)))
+        byKey.get(inv.key)!.push({ inv, comp });
+    },
+  );
   for (const list of byKey.values()) list.sort((a, b) => a.inv.index - b.inv.index);
   for (const e of lost) {
     const reads = byKey.get(e.key)!;
