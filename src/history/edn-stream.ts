@@ -21,7 +21,11 @@ import { type EdnImportOptions, independentTuples, toEvent } from './import/jeps
 import { Pairing } from './jsonl.js';
 import {
   bytesReader,
+  FNV_BASIS,
+  fnv,
   GIVE_UP,
+  intern,
+  interner,
   type LineResult,
   latin1,
   type ReadBytes,
@@ -37,8 +41,6 @@ export interface EdnStreamOptions extends EdnImportOptions, StreamOptions {}
 const ODD = { odd: true };
 /** Values nested deeper go to the generic reader. */
 const MAX_DEPTH = 32;
-const INTERN_SLOTS = 4096;
-const INTERN_MAX = 32;
 /** An op's time while the line gave none: buildHistory's rule fills it in once all are read. */
 const NO_TIME = -1;
 
@@ -87,27 +89,8 @@ function tokenEnd(b: Uint8Array, p: number): number {
   return p;
 }
 
-/** Recently read short strings by a hash of their bytes: each distinct one is made once. */
-const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
-
-const FNV_BASIS = 0x811c9dc5;
-const fnv = (hash: number, c: number) => Math.imul(hash ^ c, 0x01000193);
-
-/** The ASCII text of [start, end) whose bytes hash to `hash` (fnv), interned when short. */
-function text(b: Uint8Array, start: number, end: number, hash: number): string {
-  const len = end - start;
-  if (len > INTERN_MAX) return latin1(b, start, end);
-  const slot = (hash ^ len) & (INTERN_SLOTS - 1);
-  const known = interned[slot];
-  if (known !== undefined && known.length === len) {
-    let i = 0;
-    while (i < len && known.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return known;
-  }
-  const s = latin1(b, start, end);
-  interned[slot] = s;
-  return s;
-}
+/** Short strings and keywords read before. */
+const interned = interner();
 
 /** A string of printable ASCII without escapes at `p` (its opening quote). */
 function string(b: Uint8Array, p: number): string {
@@ -119,7 +102,7 @@ function string(b: Uint8Array, p: number): string {
     hash = fnv(hash, c);
   }
   at = q + 1;
-  return text(b, start, q, hash);
+  return intern(interned, b, start, q, hash);
 }
 
 /** The name of a keyword `:name` at `p`; `::name` and the empty keyword are the reader's. */
@@ -131,7 +114,7 @@ function keyword(b: Uint8Array, p: number): string {
   for (let c = b[q]!; CLASS[c] === TOKEN; c = b[++q]!) hash = fnv(hash, c);
   if (q === start) throw ODD;
   at = q;
-  return text(b, start, q, hash);
+  return intern(interned, b, start, q, hash);
 }
 
 /** `nil`, `true`, `false` or an integer of up to 15 digits; any other atom is the reader's. */

@@ -15,7 +15,12 @@ import { setSourceLines } from './build.js';
 import { eventFromJson, Pairing } from './jsonl.js';
 import {
   bytesReader,
+  FNV_BASIS,
+  fnv,
   GIVE_UP,
+  type Interner,
+  intern,
+  interner,
   type LineResult,
   latin1,
   type ReadBytes,
@@ -31,8 +36,6 @@ export type { ReadBytes, StreamOptions } from './line-stream.js';
 const ODD = { odd: true };
 /** Values nested deeper go to the JSON.parse path (which allows up to 64). */
 const MAX_DEPTH = 32;
-const INTERN_SLOTS = 4096;
-const INTERN_MAX = 32;
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
@@ -247,20 +250,20 @@ function typeValue(b: Uint8Array, p: number): Value {
   return value(b, p, 0);
 }
 
-/** Recently read short strings by a hash of their bytes: each distinct one is made once. */
-const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+/** Short strings (key, node, values) read before. */
+const interned = interner();
 /**
  * Operation names (f), apart, and internalized as property names are: the models compare
  * them with literals ('read', 'cas'), which is then by identity. Not every string: making
  * one a property name costs an object, too much for a history of distinct string values.
  */
-const names: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+const names = interner(true);
 
 /** A JSON string of printable ASCII at `p`; one with escapes is handed to JSON.parse whole. */
-function string(b: Uint8Array, p: number, table = interned): string {
+function string(b: Uint8Array, p: number, table: Interner = interned): string {
   const start = p + 1;
   let q = start;
-  let hash = 0x811c9dc5;
+  let hash = FNV_BASIS;
   let escaped = false;
   for (let c = b[q]!; c !== QUOTE; c = b[++q]!) {
     if (c < 0x20 || c >= 0x80) throw ODD;
@@ -268,7 +271,7 @@ function string(b: Uint8Array, p: number, table = interned): string {
       escaped = true;
       if (b[++q] === NEWLINE) throw ODD; // the escaped character, checked by JSON.parse below
     }
-    hash = Math.imul(hash ^ c, 0x01000193);
+    hash = fnv(hash, c);
   }
   at = q + 1;
   if (escaped) {
@@ -278,21 +281,8 @@ function string(b: Uint8Array, p: number, table = interned): string {
       throw ODD;
     }
   }
-  const len = q - start;
-  if (len > INTERN_MAX) return latin1(b, start, q);
-  const slot = (hash ^ len) & (INTERN_SLOTS - 1);
-  const known = table[slot];
-  if (known !== undefined && known.length === len) {
-    let i = 0;
-    while (i < len && known.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return known;
-  }
-  const s = table === names ? internalize(latin1(b, start, q)) : latin1(b, start, q);
-  table[slot] = s;
-  return s;
+  return intern(table, b, start, q, hash);
 }
-
-const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 
 /** A JSON number at `p`, strictly by its grammar; integers of up to 15 digits without a string. */
 function number(b: Uint8Array, p: number): number {

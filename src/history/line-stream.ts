@@ -122,3 +122,43 @@ export function bytesReader(bytes: Uint8Array): ReadBytes {
 /** A Latin-1 string of bytes [start, end): the readers' strings are ASCII by the time they ask. */
 export const latin1 = (b: Uint8Array, start: number, end: number): string =>
   Buffer.prototype.latin1Slice.call(b, start, end);
+
+const INTERN_SLOTS = 4096;
+const INTERN_MAX = 32;
+
+/**
+ * Recently read short strings by a hash of their bytes, so that each distinct one is made
+ * once: a slot holds the last string that hashed to it. `names`: new strings are internalized
+ * as property names are (only for few distinct ones: that costs an object each).
+ */
+export interface Interner {
+  slots: Array<string | undefined>;
+  names: boolean;
+}
+
+export const interner = (names = false): Interner => ({
+  slots: new Array(INTERN_SLOTS).fill(undefined),
+  names,
+});
+
+/** The start of a hash of bytes, and one more byte of it (FNV-1a). */
+export const FNV_BASIS = 0x811c9dc5;
+export const fnv = (hash: number, c: number): number => Math.imul(hash ^ c, 0x01000193);
+
+/** The ASCII text of [start, end) of `b`, whose bytes hash to `hash`: the known one when short. */
+export function intern(t: Interner, b: Uint8Array, start: number, end: number, hash: number): string {
+  const len = end - start;
+  if (len > INTERN_MAX) return latin1(b, start, end);
+  const slot = (hash ^ len) & (INTERN_SLOTS - 1);
+  const known = t.slots[slot];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known.charCodeAt(i) === b[start + i]) i++;
+    if (i === len) return known;
+  }
+  const s = t.names ? internalize(latin1(b, start, end)) : latin1(b, start, end);
+  t.slots[slot] = s;
+  return s;
+}
+
+const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
