@@ -20,6 +20,7 @@ import { MAX_VALUE_DEPTH, valueDepth } from './errors.js';
 import { type EdnImportOptions, independentTuples, toEvent } from './import/jepsen-edn.js';
 import { Pairing } from './jsonl.js';
 import {
+  asciiWord,
   bytesReader,
   FNV_BASIS,
   fnv,
@@ -201,14 +202,13 @@ const IGNORED = 0;
 /** Four bytes at `p` as a little-endian word (every read stays before the line's end). */
 const word = (b: Uint8Array, p: number) =>
   (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-const wordOf = (s: string) => word(Buffer.from(s, 'latin1'), 0);
-const W_TIME = wordOf('time');
-const W_TYPE = wordOf('type');
-const W_NODE = wordOf('node');
-const W_PROC = wordOf('proc');
-const W_CESS = wordOf('cess');
-const W_VALU = wordOf('valu');
-const W_ERRO = wordOf('erro');
+const W_TIME = asciiWord('time');
+const W_TYPE = asciiWord('type');
+const W_NODE = asciiWord('node');
+const W_PROC = asciiWord('proc');
+const W_CESS = asciiWord('cess');
+const W_VALU = asciiWord('valu');
+const W_ERRO = asciiWord('erro');
 
 /**
  * The field id of the keyword at `p` (its colon), matched on its bytes: no string is made for

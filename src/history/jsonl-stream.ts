@@ -14,6 +14,7 @@
 import { setSourceLines } from './build.js';
 import { eventFromJson, Pairing } from './jsonl.js';
 import {
+  asciiWord,
   bytesReader,
   FNV_BASIS,
   fnv,
@@ -97,12 +98,7 @@ interface KeyPattern {
 
 function pattern(id: number, name: string): KeyPattern {
   const text = `"${name}":`;
-  const word = (i: number) =>
-    (text.charCodeAt(i) |
-      (text.charCodeAt(i + 1) << 8) |
-      (text.charCodeAt(i + 2) << 16) |
-      (text.charCodeAt(i + 3) << 24)) >>>
-    0;
+  const word = (i: number) => asciiWord(text, i);
   return { id, length: text.length, head: word(0), tail: word(text.length - 4), middle: word(4) };
 }
 
@@ -214,17 +210,11 @@ function value(b: Uint8Array, p: number, depth: number): Value {
   throw ODD;
 }
 
-/** Four characters as a little-endian word, as getUint32 reads their bytes. */
-function word(text: string): number {
-  let w = 0;
-  for (let i = 3; i >= 0; i--) w = (w << 8) | text.charCodeAt(i);
-  return w >>> 0;
-}
-const W_OK = word('"ok"');
-const W_INF = word('"inf');
-const W_FAI = word('"fai');
-const W_INV = word('"inv');
-const W_OKE = word('oke"');
+const W_OK = asciiWord('"ok"');
+const W_INF = asciiWord('"inf');
+const W_FAI = asciiWord('"fai');
+const W_INV = asciiWord('"inv');
+const W_OKE = asciiWord('oke"');
 
 /** The type field's value: the four types as the writer spells them by word, else any value. */
 function typeValue(b: Uint8Array, p: number): Value {

@@ -162,3 +162,17 @@ export function intern(t: Interner, b: Uint8Array, start: number, end: number, h
 }
 
 const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
+
+/**
+ * Four ASCII characters of `text` from `at` as a little-endian 32-bit word: what a reader
+ * gets from the same bytes with getUint32(p, true), so fixed spellings match by word.
+ */
+export function asciiWord(text: string, at = 0): number {
+  return (
+    (text.charCodeAt(at) |
+      (text.charCodeAt(at + 1) << 8) |
+      (text.charCodeAt(at + 2) << 16) |
+      (text.charCodeAt(at + 3) << 24)) >>>
+    0
+  );
+}

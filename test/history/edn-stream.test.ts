@@ -19,6 +19,7 @@ import { parseJepsenEdn } from '../../src/history/import/jepsen-edn.js';
 import type { History } from '../../src/history/op.js';
 import { detectFormat, parseHistoryBytes, readHistoryFile } from '../../src/history/read.js';
 import { PEERS } from '../peers.js';
+import { fileBytes } from './generators.js';
 
 type Outcome = { ops: unknown[]; shapes: string[]; lines: Array<number | undefined> } | { error: string };
 
@@ -272,15 +273,7 @@ const file = (odd: boolean) =>
           : fc.constant(null),
       );
     })
-    .map(([lines, sep, trailing, broken]) => {
-      let bytes = Buffer.from(lines.join(sep) + (trailing ? sep : ''));
-      if (broken) {
-        const [at, byte] = broken;
-        const i = at % (bytes.length + 1);
-        bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
-      }
-      return bytes;
-    });
+    .map(([lines, sep, trailing, broken]) => fileBytes(lines, sep, trailing, broken));
 
 const chunk = fc.constantFrom(64, 100, 1000, 4 * 2 ** 20);
 const independent = fc.constantFrom<Independent>(undefined, undefined, true, false);

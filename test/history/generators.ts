@@ -93,3 +93,20 @@ export const validHistory: fc.Arbitrary<History> = fc
     }
     return { ops, realTime: true };
   });
+
+/**
+ * A file's bytes for the byte readers' tests: lines joined by `sep` (and after the last line
+ * when `trailing`), with one stray byte put in at a position when `broken` says where and which.
+ */
+export function fileBytes(
+  lines: readonly string[],
+  sep: string,
+  trailing: boolean,
+  broken: readonly [number, number] | null,
+): Buffer {
+  const bytes = Buffer.from(lines.join(sep) + (trailing ? sep : ''));
+  if (!broken) return bytes;
+  const [at, byte] = broken;
+  const i = at % (bytes.length + 1);
+  return Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
+}

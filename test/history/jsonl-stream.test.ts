@@ -13,6 +13,7 @@ import { parseJsonlChecked, parseJsonlFast } from '../../src/history/jsonl.js';
 import { readJsonlBytes } from '../../src/history/jsonl-stream.js';
 import type { History, Value } from '../../src/history/op.js';
 import { parseHistoryBytes } from '../../src/history/read.js';
+import { fileBytes } from './generators.js';
 
 type Outcome = { ops: unknown[]; lines: Array<number | undefined> } | { error: string };
 
@@ -166,15 +167,7 @@ const file = (odd: boolean) =>
           : fc.constant(null),
       );
     })
-    .map(([lines, sep, trailing, broken]) => {
-      let bytes = Buffer.from(lines.join(sep) + (trailing ? sep : ''));
-      if (broken) {
-        const [at, byte] = broken;
-        const i = at % (bytes.length + 1);
-        bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
-      }
-      return bytes;
-    });
+    .map(([lines, sep, trailing, broken]) => fileBytes(lines, sep, trailing, broken));
 
 const chunk = fc.constantFrom(64, 100, 1000, 4 * 2 ** 20);
 
