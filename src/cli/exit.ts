@@ -36,6 +36,17 @@ export function exitWith(code: number, text = ''): void {
   }
 }
 
+/**
+ * Ends a command that has said all it has to say: once stdout has taken what was written,
+ * exits with `code`. A run's teardown is done by then; a handle left open by a user's client
+ * library (a socket to a killed server, a retry timer) must not hold the process for minutes.
+ */
+export function exitWhenDone(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), DRAIN_MS);
+  process.stdout.write('', () => process.exit(code));
+}
+
 /** A message as the one line faultline prints for it. */
 export const errorLine = (message: string) => `faultline: ${oneLine(message)}\n`;
 

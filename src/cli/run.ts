@@ -27,7 +27,7 @@ import { UnsupportedFaultError } from '../runtime/cluster.js';
 import { DEFAULT_RUNTIME, RUNTIMES } from '../runtime/registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { TARGETS } from '../targets/index.js';
-import { EXIT, UsageError } from './exit.js';
+import { EXIT, exitWhenDone, UsageError } from './exit.js';
 import { interruptHandling as sharedInterrupt } from './interrupt.js';
 import { progressPrinter } from './progress.js';
 import { GENERIC_KEYS, registerRunFlags } from './run-flags.js';
@@ -223,6 +223,6 @@ export function registerRun(program: Command): void {
     );
   const generated = registerRunFlags(command, flagSources());
   command.action(async (_flags, cmd: Command) => {
-    process.exitCode = await runCommand(cmd, generated);
+    exitWhenDone(await runCommand(cmd, generated));
   });
 }
