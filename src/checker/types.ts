@@ -1,4 +1,5 @@
-import type { History } from '../history/op.js';
+import type { History, Key } from '../history/op.js';
+import type { Call } from '../history/operations.js';
 
 /** Jepsen's three-valued verdict: unknown when a checker ran out of time or memory. */
 export type Verdict = true | false | 'unknown';
@@ -25,6 +26,18 @@ export interface Checker {
   name: string;
   check(history: History, options: CheckOptions): Promise<CheckResult>;
 }
+
+/**
+ * An optional ability: judging client calls already split by key, with no events behind them
+ * (history/calls.ts reads them from a file at a fraction of the cost of its events). For a
+ * verdict: evidence a person reads (times, nodes, witnesses) needs the events.
+ */
+export interface CallsCheckable {
+  checkCalls(groups: ReadonlyMap<Key | undefined, Call[]>, options: CheckOptions): Promise<CheckResult>;
+}
+
+export const canCheckCalls = (c: Checker): c is Checker & CallsCheckable =>
+  typeof (c as Partial<CallsCheckable>).checkCalls === 'function';
 
 /** The worst of several verdicts: false over unknown over true. */
 export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {

@@ -6,15 +6,17 @@ import {
   type Checker,
   type CheckOptions,
   type CheckResult,
+  canCheckCalls,
   exitCodeFor,
   type Verdict,
   worstVerdict,
 } from '../checker/types.js';
 import { sourceLine } from '../history/build.js';
+import { callsByKey } from '../history/calls.js';
 import { InputError, OpError, terminalText } from '../history/errors.js';
 import type { Value } from '../history/op.js';
 import type { Format } from '../history/read.js';
-import { readHistoryFile } from '../history/read.js';
+import { readHistoryFile, readJsonlCallsFile } from '../history/read.js';
 import { UsageError } from './exit.js';
 import { oneOf, parseFormat, parseJsonValue, parseSeconds } from './options.js';
 
@@ -36,19 +38,60 @@ const defaultChecker = () => ('linearizable' in checkers ? 'linearizable' : 'sta
 const verdictWord = (r: CheckResult) =>
   r.valid === true ? 'VALID' : r.valid === false ? 'INVALID' : 'UNKNOWN';
 
-/** Checks one file; returns its result and prints its human summary unless --json. */
-async function checkFile(file: string, checker: Checker, name: string, flags: CheckFlags) {
-  const history = await readHistoryFile(file, { format: flags.format, independent: flags.independent });
+function checkOptions(file: string, flags: CheckFlags): CheckOptions {
   const options: CheckOptions = { file };
   if (flags.model !== undefined) options.model = flags.model;
   if (flags.initial !== undefined) options.initial = flags.initial;
   if (flags.nilRead !== undefined) options.nilRead = flags.nilRead;
   if (flags.failedCas !== undefined) options.failedCas = flags.failedCas;
   if (flags.timeLimit !== undefined) options.timeLimitMs = flags.timeLimit * 1000;
+  return options;
+}
+
+interface Checked {
+  result: CheckResult;
+  events: number;
+  ms: number;
+}
+
+/**
+ * A valid verdict from the file's calls alone, when the checker can judge calls and no report
+ * is wanted: reading calls costs a fraction of reading events. Anything but valid (a defect,
+ * an anomaly, unknown) is undefined, and the file is checked again from its events, which name
+ * the defect or give the evidence.
+ */
+async function validFromCalls(
+  file: string,
+  checker: Checker,
+  flags: CheckFlags,
+): Promise<Checked | undefined> {
+  if (!canCheckCalls(checker) || flags.report !== undefined) return undefined;
+  const read = await readJsonlCallsFile(file, { format: flags.format });
+  if (read === undefined) return undefined;
+  const started = performance.now();
+  try {
+    const result = await checker.checkCalls(callsByKey(read.calls), checkOptions(file, flags));
+    return result.valid === true
+      ? { result, events: read.events, ms: performance.now() - started }
+      : undefined;
+  } catch (e) {
+    if (e instanceof InputError || e instanceof OpError) return undefined;
+    throw e;
+  }
+}
+
+/** The file's result from its events (and its report when asked for). */
+async function checkEvents(
+  file: string,
+  checker: Checker,
+  name: string,
+  flags: CheckFlags,
+): Promise<Checked> {
+  const history = await readHistoryFile(file, { format: flags.format, independent: flags.independent });
   const started = performance.now();
   let result: CheckResult;
   try {
-    result = await checker.check(history, options);
+    result = await checker.check(history, checkOptions(file, flags));
   } catch (e) {
     // An operation the checker cannot interpret: name it by the file's line.
     if (e instanceof OpError) throw new InputError(file, sourceLine(history, e.index), e.detail);
@@ -57,14 +100,6 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
     throw e;
   }
   const ms = performance.now() - started;
-  if (!flags.json) {
-    const summary = typeof result.summary === 'string' ? result.summary : undefined;
-    // File names and values quoted in the summary come from outside: no raw control characters.
-    process.stdout.write(
-      `${terminalText(file).replaceAll('\n', '\\n')}: ${history.ops.length} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
-        (summary ? `  ${terminalText(summary).replaceAll('\n', '\n  ')}\n` : ''),
-    );
-  }
   if (flags.report) {
     // Loaded only when asked for: the report renderer is not needed to judge a history.
     const { renderReport } = await import('../report/page.js');
@@ -75,6 +110,21 @@ async function checkFile(file: string, checker: Checker, name: string, flags: Ch
       results: { [name]: result },
     });
     await writeFile(flags.report, page);
+  }
+  return { result, events: history.ops.length, ms };
+}
+
+/** Checks one file; returns its result and prints its human summary unless --json. */
+async function checkFile(file: string, checker: Checker, name: string, flags: CheckFlags) {
+  const { result, events, ms } =
+    (await validFromCalls(file, checker, flags)) ?? (await checkEvents(file, checker, name, flags));
+  if (!flags.json) {
+    const summary = typeof result.summary === 'string' ? result.summary : undefined;
+    // File names and values quoted in the summary come from outside: no raw control characters.
+    process.stdout.write(
+      `${terminalText(file).replaceAll('\n', '\\n')}: ${events} events; ${name}: ${verdictWord(result)} (${ms.toFixed(1)} ms)\n` +
+        (summary ? `  ${terminalText(summary).replaceAll('\n', '\n  ')}\n` : ''),
+    );
   }
   return { ...result, valid: result.valid, file, checker: name, ms };
 }

@@ -500,6 +500,31 @@ export function readJsonlStream(read: ReadBytes, options: StreamOptions = {}): H
   return history;
 }
 
+/**
+ * Reads a JSONL input as readJsonlStream does (the same checks, the same giving up), handing
+ * each event to `take` in order instead of keeping it; `take` returns false to give up. The
+ * count of events, or undefined when it gave up.
+ */
+export function scanJsonlStream(
+  read: ReadBytes,
+  take: (op: Op) => boolean,
+  options: StreamOptions = {},
+): number | undefined {
+  const pairing = new Pairing();
+  const read_ = readLines(
+    read,
+    {
+      line: jsonlLine,
+      buffer: (buf) => {
+        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      },
+      accept: (op) => pairing.accept(op) && take(op),
+    },
+    { ...options, keep: false },
+  );
+  return read_?.events;
+}
+
 /** The stream reader over bytes in memory (tests; chunkBytes small to cross chunk edges). */
 export function readJsonlBytes(bytes: Uint8Array, options: StreamOptions = {}): History | undefined {
   return readJsonlStream(bytesReader(bytes), options);

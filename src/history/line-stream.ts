@@ -14,6 +14,8 @@ export interface StreamOptions {
   chunkBytes?: number;
   /** Give up once more than this many bytes were read. */
   maxBytes?: number;
+  /** False: ops are only handed to `accept`, not kept (a reader keeping its own columns). */
+  keep?: boolean;
 }
 
 /** What one line gave besides an op: nothing (a blank or comment line), or the fast path's end. */
@@ -38,6 +40,8 @@ const NEWLINE = 0x0a;
 export interface Lines {
   ops: Op[];
   lines: Int32Array;
+  /** Events read (ops.length, unless they were not kept). */
+  events: number;
 }
 
 /** Source line numbers by op, grown by doubling. */
@@ -62,8 +66,10 @@ export function readLines(
   let buf = Buffer.allocUnsafe(Math.max(64, options.chunkBytes ?? 4 * 2 ** 20));
   parser.buffer?.(buf);
   const ops: Op[] = [];
+  const keep = options.keep !== false;
   const numbers = new LineNumbers();
   let lineNo = 0;
+  let events = 0;
   let filled = 0;
   let total = 0;
   let eof = false;
@@ -71,9 +77,11 @@ export function readLines(
   const line = (start: number, end: number): boolean => {
     lineNo++;
     if (start === end) return true;
-    const op = parser.line(buf, start, end, ops.length);
+    const op = parser.line(buf, start, end, events);
     if (op === SKIP) return true;
     if (op === GIVE_UP || (parser.accept !== undefined && !parser.accept(op))) return false;
+    events++;
+    if (!keep) return true;
     numbers.set(ops.length, lineNo);
     ops.push(op);
     return true;
@@ -105,7 +113,7 @@ export function readLines(
     total += n;
     if (total > maxBytes) return undefined;
   }
-  return { ops, lines: numbers.numbers.subarray(0, ops.length) };
+  return { ops, lines: numbers.numbers.subarray(0, ops.length), events };
 }
 
 /** A ReadBytes over bytes in memory (tests; chunkBytes small to cross chunk edges). */

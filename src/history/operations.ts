@@ -3,13 +3,11 @@
  */
 import type { CompletionType, History, Key, Op, Value } from './op.js';
 
-export interface Operation {
+/** What checkers reason about in an operation: its call, its outcome, and when. */
+export interface Call {
   process: number;
   f: string;
   key: Key | undefined;
-  invoke: Op;
-  /** Undefined when the history ended with the invocation still open. */
-  completion: Op | undefined;
   /** An invocation with no completion by the end counts as `info`. */
   type: CompletionType;
   /** Index of the invocation event. */
@@ -22,11 +20,18 @@ export interface Operation {
   output: Value;
 }
 
+/** A call with the events it was made of, for evidence (times, nodes, errors). */
+export interface Operation extends Call {
+  invoke: Op;
+  /** Undefined when the history ended with the invocation still open. */
+  completion: Op | undefined;
+}
+
 /** Process ids below this find their open operation in an array (no hashing); others in a map. */
 const SMALL_PROCESS = 1 << 16;
 
 /** The slot (in call order) of each process's open operation. */
-class OpenCalls {
+export class OpenCalls {
   private readonly small: Array<number | undefined> = [];
   private readonly large = new Map<number, number>();
   get(p: number): number | undefined {

@@ -5,13 +5,14 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants as fsConstants, readSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { match } from 'ts-pattern';
+import { CallColumns } from './calls.js';
 import { readEdnStream } from './edn-stream.js';
 import { InputError, lineAt, specialFileKind } from './errors.js';
 import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
 import { isPorcupineEtcdLine, parsePorcupineEtcd } from './import/porcupine-etcd.js';
 import { parseSessionsJson } from './import/sessions-json.js';
 import { parseJsonl } from './jsonl.js';
-import { readJsonlStream } from './jsonl-stream.js';
+import { readJsonlStream, scanJsonlStream } from './jsonl-stream.js';
 import type { ReadBytes } from './line-stream.js';
 import type { History } from './op.js';
 
@@ -225,6 +226,25 @@ export async function readHistoryFile(file: string, options: ReadOptions = {}): 
     const history = readStreaming(file, input.handle.fd, options, maxBytes);
     if (history !== undefined) return history;
     return parseHistoryBytes(await readAll(file, input, maxBytes), file, options);
+  } finally {
+    await input.handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The client calls of a JSONL file (see calls.ts) and the count of its events, read with the
+ * checks readHistoryFile makes. Undefined when the file is not JSONL or anything is unusual:
+ * readHistoryFile then reads it and names any defect.
+ */
+export async function readJsonlCallsFile(file: string, options: ReadOptions = {}) {
+  const maxBytes = options.maxBytes ?? maxInputBytes();
+  const input = await openInput(file, maxBytes);
+  try {
+    const { fd } = input.handle;
+    if (formatOf(file, fd, options) !== 'jsonl') return undefined;
+    const calls = new CallColumns();
+    const events = scanJsonlStream(reader(file, fd), (op) => calls.take(op), { maxBytes });
+    return events === undefined ? undefined : { calls, events };
   } finally {
     await input.handle.close().catch(() => undefined);
   }

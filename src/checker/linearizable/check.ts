@@ -4,15 +4,16 @@
  */
 import { InputError } from '../../history/errors.js';
 import type { History, Key, Value } from '../../history/op.js';
-import { type Operation, pairOperations } from '../../history/operations.js';
-import type { Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
+import type { Call, Operation } from '../../history/operations.js';
+import { pairOperations } from '../../history/operations.js';
+import type { CallsCheckable, Checker, CheckOptions, CheckResult, Verdict } from '../types.js';
 import { type ExplainOptions, explainFailures, type KeyWitness } from './explain.js';
 import { type MemoBudget, memoBudget } from './memo.js';
 import type { Model } from './model.js';
 import { MODEL_NAMES, type ModelOptions, modelByName, show } from './models/index.js';
 import { type EvidenceOp, type OpRef, opRef } from './op-ref.js';
 import { plainOp, runOnWorker, workersAvailable } from './pool.js';
-import { type Prepared, partitionByKey, prepare } from './prepare.js';
+import { type Prepared, partitionByKey, prepare, validateGroups } from './prepare.js';
 import { Interleaver } from './schedule.js';
 import type { Algorithm, SearchOutcome } from './search/index.js';
 
@@ -191,8 +192,10 @@ interface Run {
   deadline: number;
   budget: MemoBudget;
   operations: number;
-  groups: [Key | undefined, Operation[]][];
-  prepared: Prepared<Operation>[];
+  groups: [Key | undefined, Call[]][];
+  /** Whether the calls are Operations (events behind them), which witnesses need. */
+  withEvents: boolean;
+  prepared: Prepared<Call>[];
   keys: KeyVerdict[];
   failures: KeyEvidence[];
   cancel: Int32Array;
@@ -200,19 +203,35 @@ interface Run {
   explain: false | ExplainOptions;
 }
 
-function setup(input: History | readonly Operation[], options: LinearizableOptions): Run {
+/**
+ * What the checker reads: a history, its operations, or calls already split by key (each
+ * group in call order; no witnesses then, having no events to show).
+ */
+export type LinearizableInput = History | readonly Operation[] | ReadonlyMap<Key | undefined, Call[]>;
+
+/** The calls by key in order of first call, validated by the model, and how many. */
+function groupsOf(input: LinearizableInput, model: Model) {
+  if (input instanceof Map) {
+    validateGroups(input, model);
+    const groups = [...input] as [Key | undefined, Call[]][];
+    return { groups, count: groups.reduce((a, [, g]) => a + g.length, 0), withEvents: false };
+  }
+  const all = Array.isArray(input)
+    ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
+    : pairOperations(input as History);
+  return { groups: [...partitionByKey(all, model)], count: all.length, withEvents: true };
+}
+
+function setup(input: LinearizableInput, options: LinearizableOptions): Run {
   const started = performance.now();
-  if (!Array.isArray(input) && (input as History).realTime === false)
+  if (!Array.isArray(input) && !(input instanceof Map) && (input as History).realTime === false)
     throw new InputError(
       'history',
       undefined,
       'linearizability needs real-time order, and this history has none (only per-process order)',
     );
   const model = resolveModel(options);
-  const all = Array.isArray(input)
-    ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
-    : pairOperations(input as History);
-  const groups = [...partitionByKey(all, model)];
+  const { groups, count, withEvents } = groupsOf(input, model);
   const limit = options.timeLimitMs;
   if (limit !== undefined && !(typeof limit === 'number' && limit >= 0))
     throw new InputError('--time-limit', undefined, `must be a number of seconds ≥ 0`);
@@ -249,8 +268,9 @@ function setup(input: History | readonly Operation[], options: LinearizableOptio
     started,
     deadline,
     budget,
-    operations: all.length,
+    operations: count,
     groups,
+    withEvents,
     prepared,
     keys,
     failures,
@@ -290,8 +310,8 @@ function settleKey(
 
 function result(run: Run): LinearizabilityResult {
   const { keys } = run;
-  if (run.explain !== false) {
-    const byKey = new Map(run.groups.map(([k, ops]) => [k === undefined ? null : k, ops]));
+  if (run.explain !== false && run.withEvents) {
+    const byKey = new Map(run.groups.map(([k, ops]) => [k === undefined ? null : k, ops as Operation[]]));
     explainFailures(run.model, run.failures, (k) => byKey.get(k), run.explain);
   }
   const body: ResultBody = {
@@ -312,7 +332,7 @@ function result(run: Run): LinearizabilityResult {
 
 /** Checks a history (or its paired operations) for linearizability, in this thread. */
 export function checkLinearizableSync(
-  input: History | readonly Operation[],
+  input: LinearizableInput,
   options: LinearizableOptions,
 ): LinearizabilityResult {
   const run = setup(input, options);
@@ -325,7 +345,7 @@ export function checkLinearizableSync(
  * split with a worker thread (compiled build only; otherwise everything runs in this thread).
  */
 export async function checkLinearizable(
-  input: History | readonly Operation[],
+  input: LinearizableInput,
   options: LinearizableOptions,
 ): Promise<LinearizabilityResult> {
   const run = setup(input, options);
@@ -399,9 +419,12 @@ export async function checkLinearizable(
 }
 
 /** The checker `faultline check --checker linearizable` runs. */
-export const linearizableChecker: Checker = {
+export const linearizableChecker: Checker & CallsCheckable = {
   name: 'linearizable',
   async check(history, options) {
     return checkLinearizable(history, options as unknown as LinearizableOptions);
+  },
+  async checkCalls(groups, options) {
+    return checkLinearizable(groups, options as unknown as LinearizableOptions);
   },
 };

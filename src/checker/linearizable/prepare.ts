@@ -4,7 +4,7 @@
  */
 import { OpError } from '../../history/errors.js';
 import type { Key } from '../../history/op.js';
-import type { Operation } from '../../history/operations.js';
+import type { Call, Operation } from '../../history/operations.js';
 import { genericKernel, type Model, type ModelOp } from './model.js';
 import { valueKey } from './models/index.js';
 import type { Problem } from './search/index.js';
@@ -30,6 +30,29 @@ export function partitionByKey(ops: readonly Operation[], model?: Model): Map<Ke
     g.push(op);
   }
   return groups;
+}
+
+/**
+ * Throws OpError naming the first call, in call order, the model cannot interpret (as
+ * partitionByKey does) in calls already split by key.
+ */
+export function validateGroups(groups: ReadonlyMap<Key | undefined, readonly Call[]>, model: Model): void {
+  const validate = model.validate;
+  if (validate === undefined) return;
+  let first: Call | undefined;
+  let reason: string | undefined;
+  for (const calls of groups.values())
+    for (const op of calls) {
+      // Each group is in call order: past the earliest refusal found, none can be earlier.
+      if (first !== undefined && op.callIndex > first.callIndex) break;
+      const why = validate(op);
+      if (why !== undefined) {
+        first = op;
+        reason = why;
+        break;
+      }
+    }
+  if (first !== undefined) throw new OpError(first.callIndex, reason!);
 }
 
 const isIgnored = (model: Model, op: ModelOp) => (model.ignore ? model.ignore(op) : op.type === 'fail');

@@ -1,0 +1,158 @@
+/**
+ * Calls read as columns (history/calls.ts) against the events: from the same bytes, the scan
+ * gives up exactly when the event reader does, and otherwise yields pairOperations' calls split
+ * by key, in the same groups and order; the linearizability checker judges those calls as it
+ * judges the events, on random histories (valid and not) and on every peer history.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateFaultyHistory, toJsonlText } from '../../bench/history-gen.js';
+import { checkLinearizable, type LinearizableOptions } from '../../src/checker/linearizable/index.js';
+import { partitionByKey } from '../../src/checker/linearizable/prepare.js';
+import { CallColumns, callsByKey } from '../../src/history/calls.js';
+import { readJsonlBytes, scanJsonlStream } from '../../src/history/jsonl-stream.js';
+import { bytesReader } from '../../src/history/line-stream.js';
+import type { History, Key, Op } from '../../src/history/op.js';
+import { type Call, pairOperations } from '../../src/history/operations.js';
+import { readHistoryFile } from '../../src/history/read.js';
+import { knossosManifest, porcupineManifest } from '../peers.js';
+import { validHistory } from './generators.js';
+
+const jsonl = (ops: readonly Op[]) => Buffer.from(ops.map((op) => JSON.stringify(op)).join('\n'));
+
+function callsOf(bytes: Buffer, chunkBytes = 4096) {
+  const calls = new CallColumns();
+  const events = scanJsonlStream(bytesReader(bytes), (op) => calls.take(op), { chunkBytes });
+  return events === undefined ? undefined : { groups: callsByKey(calls), events };
+}
+
+/** pairOperations' calls split by key, without the events behind them. */
+function eventCalls(history: History): [Key | undefined, Call[]][] {
+  const groups = partitionByKey(pairOperations(history));
+  return [...groups].map(([k, ops]) => [k, ops.map(({ invoke: _i, completion: _c, ...call }) => call)]);
+}
+
+/** A valid history broken at one event: dropped, repeated, or moved to another process. */
+const broken = fc
+  .tuple(validHistory, fc.nat(), fc.constantFrom('drop', 'repeat', 'process'))
+  .map(([h, at, how]) => {
+    const ops = h.ops.map((op) => ({ ...op }));
+    if (ops.length === 0) return ops;
+    const i = at % ops.length;
+    if (how === 'drop') ops.splice(i, 1);
+    else if (how === 'repeat') ops.splice(i, 0, { ...ops[i]! });
+    else if (ops[i]!.process !== 'nemesis') ops[i]!.process = (ops[i]!.process as number) + 1;
+    return ops.map((op, index) => ({ ...op, index }));
+  });
+
+describe('calls read as columns', () => {
+  it('are the events’ calls split by key, or nothing exactly when the event reader gives up', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          validHistory.map((h) => h.ops),
+          broken,
+        ),
+        fc.integer({ min: 64, max: 512 }),
+        (ops, chunk) => {
+          const bytes = jsonl(ops);
+          const history = readJsonlBytes(bytes, { chunkBytes: chunk });
+          const read = callsOf(bytes, chunk);
+          expect(read === undefined).toBe(history === undefined);
+          if (history === undefined || read === undefined) return;
+          expect(read.events).toBe(history.ops.length);
+          expect([...read.groups]).toEqual(eventCalls(history));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('give up on a file the event reader gives up on (a broken line)', () => {
+    const bytes = Buffer.from('{"index":0,"time":1,"process":0,"type":"invoke","f":"read"}\n{"index":1,\n');
+    expect(readJsonlBytes(bytes)).toBeUndefined();
+    expect(callsOf(bytes)).toBeUndefined();
+  });
+});
+
+/** The parts of a linearizability result that do not depend on timing. */
+function verdict(r: Awaited<ReturnType<typeof checkLinearizable>>) {
+  return {
+    valid: r.valid,
+    operations: r.operations,
+    keys: r.keys.map(({ ms: _ms, ...k }) => k),
+    failed: r.failures.map((f) => [f.key, f.valid, f.op?.invokeIndex]),
+  };
+}
+
+async function bothWays(ops: readonly Op[], options: LinearizableOptions) {
+  const bytes = jsonl(ops);
+  const history = readJsonlBytes(bytes);
+  const read = callsOf(bytes, 1 << 16);
+  expect(history).toBeDefined();
+  expect(read).toBeDefined();
+  const byEvents = await checkLinearizable(history!, { ...options, workers: 0 });
+  const byCalls = await checkLinearizable(read!.groups, { ...options, workers: 0 });
+  return { byEvents, byCalls };
+}
+
+describe('the linearizability checker on calls', () => {
+  it.each([
+    { staleReads: false, nonAtomicCas: false, seed: 1 },
+    { staleReads: true, nonAtomicCas: false, seed: 2 },
+    { staleReads: false, nonAtomicCas: true, seed: 3 },
+    { staleReads: true, nonAtomicCas: true, seed: 4 },
+  ])('judges a faulty run-like history as the events (%o)', async (o) => {
+    const ops = JSON.parse(
+      `[${toJsonlText(generateFaultyHistory({ ops: 6000, keys: 5, processes: 3, ...o }))
+        .trim()
+        .split('\n')
+        .join(',')}]`,
+    );
+    const { byEvents, byCalls } = await bothWays(ops, { model: 'cas-register', allKeys: true });
+    expect(verdict(byCalls)).toEqual(verdict(byEvents));
+    expect(byEvents.valid).toBe(!o.staleReads && !o.nonAtomicCas);
+  });
+
+  it('refuses an operation the model cannot interpret as the events do (the same first one)', async () => {
+    const ops: Op[] = [
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'write', key: 'a', value: 1 },
+      { index: 1, time: 1, process: 1, type: 'invoke', f: 'cas', key: 'b', value: 3 },
+      { index: 2, time: 2, process: 0, type: 'ok', f: 'write', key: 'a', value: 1 },
+      { index: 3, time: 3, process: 0, type: 'invoke', f: 'frob', key: 'a', value: 1 },
+      { index: 4, time: 4, process: 1, type: 'ok', f: 'cas', key: 'b', value: 3 },
+    ];
+    const bytes = jsonl(ops);
+    const events = checkLinearizable(readJsonlBytes(bytes)!, { model: 'cas-register' });
+    const calls = checkLinearizable(callsOf(bytes)!.groups, { model: 'cas-register' });
+    await expect(events).rejects.toMatchObject({ index: 1 });
+    await expect(calls).rejects.toMatchObject({ index: 1 });
+  });
+
+  const etcd = { initial: null, nilRead: 'absent', failedCas: 'mismatch' } as const;
+  it.each(porcupineManifest())('Porcupine $file → $expected', async (e) => {
+    const history = await readHistoryFile(e.path);
+    const options: LinearizableOptions = {
+      model: e.model,
+      ...(e.model === 'cas-register' ? etcd : {}),
+      timeLimitMs: 30_000,
+    };
+    const { byEvents, byCalls } = await bothWays(history.ops, options);
+    expect(byCalls.valid).toBe(e.expected);
+    expect(verdict(byCalls)).toEqual(verdict(byEvents));
+  });
+
+  it.each(knossosManifest())('Knossos $file ($model) → $expected_valid', async (e) => {
+    const history = await readHistoryFile(e.path);
+    // The mutex entry names its initial state in words ("free (locked? false)"): the default.
+    const initial = e.model === 'mutex' ? undefined : e.model_initial_state;
+    const options: LinearizableOptions = {
+      model: e.model,
+      ...(initial === undefined ? {} : { initial: initial as never }),
+      timeLimitMs: 30_000,
+    };
+    const { byEvents, byCalls } = await bothWays(history.ops, options);
+    expect(byCalls.valid).toBe(e.expected_valid);
+    expect(verdict(byCalls)).toEqual(verdict(byEvents));
+  });
+});
