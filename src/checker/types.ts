@@ -1,5 +1,5 @@
-import type { History, Key } from '../history/op.js';
-import type { Call } from '../history/operations.js';
+import type { CallGroups } from '../history/calls.js';
+import type { History } from '../history/op.js';
 
 /** Jepsen's three-valued verdict: unknown when a checker ran out of time or memory. */
 export type Verdict = true | false | 'unknown';
@@ -28,12 +28,11 @@ export interface Checker {
 }
 
 /**
- * An optional ability: judging client calls already split by key, with no events behind them
- * (history/calls.ts reads them from a file at a fraction of the cost of its events). For a
- * verdict: evidence a person reads (times, nodes, witnesses) needs the events.
+ * An optional ability: judging a history's client calls split by key (history/calls.ts reads
+ * them from a file at a fraction of the cost of its events), with the same result as `check`.
  */
 export interface CallsCheckable {
-  checkCalls(groups: ReadonlyMap<Key | undefined, Call[]>, options: CheckOptions): Promise<CheckResult>;
+  checkCalls(calls: CallGroups, options: CheckOptions): Promise<CheckResult>;
 }
 
 export const canCheckCalls = (c: Checker): c is Checker & CallsCheckable =>

@@ -55,25 +55,18 @@ interface Checked {
 }
 
 /**
- * A valid verdict from the file's calls alone, when the checker can judge calls and no report
- * is wanted: reading calls costs a fraction of reading events. Anything but valid (a defect,
- * an anomaly, unknown) is undefined, and the file is checked again from its events, which name
- * the defect or give the evidence.
+ * The result from the file's calls, when the checker can judge calls and no report is wanted:
+ * reading calls costs a fraction of reading events, and the result is the same. Undefined when
+ * the file is not JSONL or has a defect: the events path names it by its line.
  */
-async function validFromCalls(
-  file: string,
-  checker: Checker,
-  flags: CheckFlags,
-): Promise<Checked | undefined> {
+async function fromCalls(file: string, checker: Checker, flags: CheckFlags): Promise<Checked | undefined> {
   if (!canCheckCalls(checker) || flags.report !== undefined) return undefined;
   const read = await readJsonlCallsFile(file, { format: flags.format });
   if (read === undefined) return undefined;
   const started = performance.now();
   try {
     const result = await checker.checkCalls(callsByKey(read.calls), checkOptions(file, flags));
-    return result.valid === true
-      ? { result, events: read.events, ms: performance.now() - started }
-      : undefined;
+    return { result, events: read.events, ms: performance.now() - started };
   } catch (e) {
     if (e instanceof InputError || e instanceof OpError) return undefined;
     throw e;
@@ -117,7 +110,7 @@ async function checkEvents(
 /** Checks one file; returns its result and prints its human summary unless --json. */
 async function checkFile(file: string, checker: Checker, name: string, flags: CheckFlags) {
   const { result, events, ms } =
-    (await validFromCalls(file, checker, flags)) ?? (await checkEvents(file, checker, name, flags));
+    (await fromCalls(file, checker, flags)) ?? (await checkEvents(file, checker, name, flags));
   if (!flags.json) {
     const summary = typeof result.summary === 'string' ? result.summary : undefined;
     // File names and values quoted in the summary come from outside: no raw control characters.

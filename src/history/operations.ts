@@ -54,7 +54,7 @@ export class OpenCalls {
  * The few never completed have their own shape (fields in another order), so the common
  * one's return index stays a small integer.
  */
-const completed = (invoke: Op & { process: number }, completion: Op): Operation => ({
+export const completed = (invoke: Op & { process: number }, completion: Op): Operation => ({
   process: invoke.process,
   f: invoke.f,
   key: invoke.key,
@@ -67,7 +67,7 @@ const completed = (invoke: Op & { process: number }, completion: Op): Operation 
   output: completion.value,
 });
 
-const neverCompleted = (invoke: Op & { process: number }): Operation => ({
+export const neverCompleted = (invoke: Op & { process: number }): Operation => ({
   returnIndex: Number.POSITIVE_INFINITY,
   process: invoke.process,
   f: invoke.f,

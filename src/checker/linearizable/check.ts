@@ -2,6 +2,8 @@
  * The linearizability checker: options, P-compositionality, the search per key, and the
  * evidence a person needs to understand a failure.
  */
+
+import type { CallGroups } from '../../history/calls.js';
 import { InputError } from '../../history/errors.js';
 import type { History, Key, Value } from '../../history/op.js';
 import type { Call, Operation } from '../../history/operations.js';
@@ -193,8 +195,8 @@ interface Run {
   budget: MemoBudget;
   operations: number;
   groups: [Key | undefined, Call[]][];
-  /** Whether the calls are Operations (events behind them), which witnesses need. */
-  withEvents: boolean;
+  /** A key's operations with their events, which witnesses need. */
+  opsOfKey: OpsOfKey;
   prepared: Prepared<Call>[];
   keys: KeyVerdict[];
   failures: KeyEvidence[];
@@ -203,35 +205,44 @@ interface Run {
   explain: false | ExplainOptions;
 }
 
-/**
- * What the checker reads: a history, its operations, or calls already split by key (each
- * group in call order; no witnesses then, having no events to show).
- */
-export type LinearizableInput = History | readonly Operation[] | ReadonlyMap<Key | undefined, Call[]>;
+/** What the checker reads: a history, its operations, or its calls split by key (calls.ts). */
+export type LinearizableInput = History | readonly Operation[] | CallGroups;
 
-/** The calls by key in order of first call, validated by the model, and how many. */
+type OpsOfKey = (key: Key | null) => readonly Operation[] | undefined;
+
+const isCallGroups = (input: LinearizableInput): input is CallGroups =>
+  !Array.isArray(input) && 'groups' in input;
+
+/** The calls by key in order of first call, validated by the model, how many, and their events. */
 function groupsOf(input: LinearizableInput, model: Model) {
-  if (input instanceof Map) {
-    validateGroups(input, model);
-    const groups = [...input] as [Key | undefined, Call[]][];
-    return { groups, count: groups.reduce((a, [, g]) => a + g.length, 0), withEvents: false };
+  if (isCallGroups(input)) {
+    validateGroups(input.groups, model);
+    const groups = [...input.groups];
+    const opsOfKey: OpsOfKey = (k) => input.operations(k === null ? undefined : k);
+    return { groups, count: groups.reduce((a, [, g]) => a + g.length, 0), opsOfKey };
   }
   const all = Array.isArray(input)
     ? [...(input as readonly Operation[])].sort((a, b) => a.callIndex - b.callIndex)
     : pairOperations(input as History);
-  return { groups: [...partitionByKey(all, model)], count: all.length, withEvents: true };
+  const groups = [...partitionByKey(all, model)];
+  const byKey = new Map(groups.map(([k, ops]) => [k === undefined ? null : k, ops]));
+  return {
+    groups: groups as [Key | undefined, Call[]][],
+    count: all.length,
+    opsOfKey: (k: Key | null) => byKey.get(k),
+  };
 }
 
 function setup(input: LinearizableInput, options: LinearizableOptions): Run {
   const started = performance.now();
-  if (!Array.isArray(input) && !(input instanceof Map) && (input as History).realTime === false)
+  if (!Array.isArray(input) && !isCallGroups(input) && (input as History).realTime === false)
     throw new InputError(
       'history',
       undefined,
       'linearizability needs real-time order, and this history has none (only per-process order)',
     );
   const model = resolveModel(options);
-  const { groups, count, withEvents } = groupsOf(input, model);
+  const { groups, count, opsOfKey } = groupsOf(input, model);
   const limit = options.timeLimitMs;
   if (limit !== undefined && !(typeof limit === 'number' && limit >= 0))
     throw new InputError('--time-limit', undefined, `must be a number of seconds ≥ 0`);
@@ -270,7 +281,7 @@ function setup(input: LinearizableInput, options: LinearizableOptions): Run {
     budget,
     operations: count,
     groups,
-    withEvents,
+    opsOfKey,
     prepared,
     keys,
     failures,
@@ -310,10 +321,7 @@ function settleKey(
 
 function result(run: Run): LinearizabilityResult {
   const { keys } = run;
-  if (run.explain !== false && run.withEvents) {
-    const byKey = new Map(run.groups.map(([k, ops]) => [k === undefined ? null : k, ops as Operation[]]));
-    explainFailures(run.model, run.failures, (k) => byKey.get(k), run.explain);
-  }
+  if (run.explain !== false) explainFailures(run.model, run.failures, run.opsOfKey, run.explain);
   const body: ResultBody = {
     valid: keys.some((k) => k.valid === false)
       ? false
