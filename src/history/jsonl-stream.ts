@@ -503,14 +503,15 @@ export function readJsonlStream(read: ReadBytes, options: StreamOptions = {}): H
 /**
  * Reads a JSONL input as readJsonlStream does (the same checks, the same giving up), handing
  * each event to `take` in order instead of keeping it; `take` returns false to give up. The
- * count of events, or undefined when it gave up.
+ * count of events, or undefined when it gave up. `pairing`: the pairing rules' keeper (a reader
+ * of part of a file has its own, see calls-range.ts).
  */
 export function scanJsonlStream(
   read: ReadBytes,
   take: (op: Op) => boolean,
   options: StreamOptions = {},
+  pairing: Pick<Pairing, 'accept'> = new Pairing(),
 ): number | undefined {
-  const pairing = new Pairing();
   const read_ = readLines(
     read,
     {
@@ -523,6 +524,45 @@ export function scanJsonlStream(
     { ...options, keep: false },
   );
   return read_?.events;
+}
+
+/**
+ * scanJsonlStream for the later part of a file, read from a line's start: the events are
+ * numbered from the index its first event names (the caller checks that the earlier part had
+ * exactly that many), and `accept` keeps the pairing rules (whose state at the part's start
+ * only the earlier part knows). The count of events and that first index, or undefined.
+ */
+export function scanJsonlPart(
+  read: ReadBytes,
+  accept: (op: Op) => boolean,
+  options: StreamOptions = {},
+): { events: number; firstIndex: number } | undefined {
+  let base = -1;
+  const read_ = readLines(
+    read,
+    {
+      line: (buf, start, end, index) => {
+        if (base < 0) {
+          const text = buf.toString('utf8', start, end).trim();
+          if (text === '') return SKIP;
+          try {
+            const first = (JSON.parse(text) as { index?: unknown }).index;
+            if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0) return GIVE_UP;
+            base = first;
+          } catch {
+            return GIVE_UP;
+          }
+        }
+        return jsonlLine(buf, start, end, base + index);
+      },
+      buffer: (buf) => {
+        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      },
+      accept,
+    },
+    { ...options, keep: false },
+  );
+  return read_ === undefined ? undefined : { events: read_.events, firstIndex: Math.max(0, base) };
 }
 
 /** The stream reader over bytes in memory (tests; chunkBytes small to cross chunk edges). */

@@ -119,6 +119,16 @@ export class Pairing {
     else this.large.set(p, state);
   }
 
+  /** True when process `p` has no open invocation and was not retired. */
+  idle(p: number): boolean {
+    return (p < SMALL_PROCESS ? this.small[p] : this.large.get(p)) === undefined;
+  }
+
+  /** Retires `p`: an info completion seen by another reader of the file. */
+  retire(p: number): void {
+    this.put(p, null);
+  }
+
   accept(op: Op): boolean {
     const p = op.process;
     if (p === 'nemesis') {

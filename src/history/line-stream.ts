@@ -169,7 +169,7 @@ export function intern(t: Interner, b: Uint8Array, start: number, end: number, h
   return s;
 }
 
-const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
+export const internalize = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 
 /**
  * Four ASCII characters of `text` from `at` as a little-endian 32-bit word: what a reader

@@ -2,10 +2,14 @@
  * Reading a history file of any supported format, detected by content unless named.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { constants as fsConstants, readSync } from 'node:fs';
+import { existsSync, constants as fsConstants, readSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { match } from 'ts-pattern';
 import { CallColumns } from './calls.js';
+import { joinParts, type LaterPart, readFirstPart } from './calls-part.js';
 import { readEdnStream } from './edn-stream.js';
 import { InputError, lineAt, specialFileKind } from './errors.js';
 import { type EdnImportOptions, parseJepsenEdn } from './import/jepsen-edn.js';
@@ -233,8 +237,9 @@ export async function readHistoryFile(file: string, options: ReadOptions = {}): 
 
 /**
  * The client calls of a JSONL file (see calls.ts) and the count of its events, read with the
- * checks readHistoryFile makes. Undefined when the file is not JSONL or anything is unusual:
- * readHistoryFile then reads it and names any defect.
+ * checks readHistoryFile makes; a large file in two parts at once (calls-part.ts). Undefined
+ * when the file is not JSONL or anything is unusual: readHistoryFile then reads it and names
+ * any defect.
  */
 export async function readJsonlCallsFile(file: string, options: ReadOptions = {}) {
   const maxBytes = options.maxBytes ?? maxInputBytes();
@@ -242,12 +247,72 @@ export async function readJsonlCallsFile(file: string, options: ReadOptions = {}
   try {
     const { fd } = input.handle;
     if (formatOf(file, fd, options) !== 'jsonl') return undefined;
+    const split = input.size >= partsFrom() ? splitPoint(file, fd, input.size) : undefined;
+    if (split !== undefined) {
+      const inParts = await readInParts(file, fd, split, maxBytes);
+      if (inParts !== undefined) return inParts;
+    }
     const calls = new CallColumns();
     const events = scanJsonlStream(reader(file, fd), (op) => calls.take(op), { maxBytes });
     return events === undefined ? undefined : { calls, events };
   } finally {
     await input.handle.close().catch(() => undefined);
   }
+}
+
+const partWorker = new URL('./calls-worker.js', import.meta.url);
+
+/** Files from this size are read in two parts when there are two cores (FAULTLINE_READ_PARTS_MB). */
+function partsFrom(): number {
+  const mb = Number(process.env.FAULTLINE_READ_PARTS_MB);
+  const usable =
+    availableParallelism() >= 2 &&
+    partWorker.pathname.endsWith('.js') &&
+    partWorker.protocol === 'file:' &&
+    existsSync(fileURLToPath(partWorker));
+  if (!usable) return Number.POSITIVE_INFINITY;
+  return (Number.isFinite(mb) && mb >= 0 ? mb : 32) * 2 ** 20;
+}
+
+/** The start of the first line past the middle of the file, if there is one nearby. */
+function splitPoint(file: string, fd: number, size: number): number | undefined {
+  const middle = Math.floor(size / 2);
+  const look = Buffer.allocUnsafe(64 * 1024);
+  const n = reader(file, fd, middle)(look, 0, look.length);
+  const nl = look.subarray(0, n).indexOf(0x0a);
+  return nl < 0 || middle + nl + 1 >= size ? undefined : middle + nl + 1;
+}
+
+/** The calls read in two parts, this thread the first; undefined when either gives up. */
+async function readInParts(file: string, fd: number, split: number, maxBytes: number) {
+  const worker = new Worker(partWorker, { workerData: { file, start: split, maxBytes: maxBytes - split } });
+  const later = new Promise<LaterPart | undefined>((resolve) => {
+    let got: LaterPart | undefined;
+    worker.once('message', (m: LaterPart | null) => {
+      got = m ?? undefined;
+    });
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(got));
+  });
+  const calls = new CallColumns();
+  const first = readFirstPart(upTo(reader(file, fd), split), calls, maxBytes);
+  if (first === undefined) {
+    await worker.terminate();
+    return undefined;
+  }
+  const part = await later;
+  const events = part === undefined ? undefined : joinParts(calls, first, part);
+  return events === undefined ? undefined : { calls, events };
+}
+
+/** A reader that ends after `limit` bytes. */
+function upTo(read: ReadBytes, limit: number): ReadBytes {
+  let left = limit;
+  return (into, offset, length) => {
+    const n = read(into, offset, Math.min(length, left));
+    left -= n;
+    return n;
+  };
 }
 
 /** Like parseHistory, for raw bytes: binary junk is bad input, named by its line. */

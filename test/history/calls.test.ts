@@ -11,6 +11,7 @@ import { generateFaultyHistory, toJsonlText } from '../../bench/history-gen.js';
 import { checkLinearizable, type LinearizableOptions } from '../../src/checker/linearizable/index.js';
 import { partitionByKey } from '../../src/checker/linearizable/prepare.js';
 import { CallColumns, callsByKey } from '../../src/history/calls.js';
+import { joinParts, readFirstPart, readLaterPart } from '../../src/history/calls-part.js';
 import { readJsonlBytes, scanJsonlStream } from '../../src/history/jsonl-stream.js';
 import { bytesReader } from '../../src/history/line-stream.js';
 import type { History, Key, Op } from '../../src/history/op.js';
@@ -35,15 +36,17 @@ function eventCalls(history: History): [Key | undefined, Call[]][] {
 
 /** A valid history broken at one event: dropped, repeated, or moved to another process. */
 const broken = fc
-  .tuple(validHistory, fc.nat(), fc.constantFrom('drop', 'repeat', 'process'))
+  .tuple(validHistory, fc.nat(), fc.constantFrom('drop', 'repeat', 'process', 'gap'))
   .map(([h, at, how]) => {
     const ops = h.ops.map((op) => ({ ...op }));
     if (ops.length === 0) return ops;
     const i = at % ops.length;
     if (how === 'drop') ops.splice(i, 1);
     else if (how === 'repeat') ops.splice(i, 0, { ...ops[i]! });
-    else if (ops[i]!.process !== 'nemesis') ops[i]!.process = (ops[i]!.process as number) + 1;
-    return ops.map((op, index) => ({ ...op, index }));
+    else if (how === 'process' && ops[i]!.process !== 'nemesis')
+      ops[i]!.process = (ops[i]!.process as number) + 1;
+    // A gap in the numbering from event i on.
+    return ops.map((op, index) => ({ ...op, index: how === 'gap' && index >= i ? index + 1 : index }));
   });
 
 describe('calls read as columns', () => {
@@ -162,5 +165,53 @@ describe('the linearizability checker on calls', () => {
     const { byEvents, byCalls } = await bothWays(history.ops, options);
     expect(byCalls.valid).toBe(e.expected_valid);
     expect(verdict(byCalls)).toEqual(verdict(byEvents));
+  });
+});
+
+/** A file read in two parts split at the start of line `at` (as calls-part.ts does on two threads). */
+function inParts(bytes: Buffer, at: number) {
+  const lineStarts = [0];
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) lineStarts.push(i + 1);
+  const split = lineStarts[at % lineStarts.length]!;
+  const calls = new CallColumns();
+  const first = readFirstPart(bytesReader(bytes.subarray(0, split)), calls, Number.POSITIVE_INFINITY);
+  const laterCalls = new CallColumns();
+  const later = readLaterPart(bytesReader(bytes.subarray(split)), laterCalls, Number.POSITIVE_INFINITY);
+  if (first === undefined || later === undefined) return undefined;
+  // Through a message, as from the worker: the encoding is structured-cloned.
+  const sent = structuredClone(later);
+  const events = joinParts(calls, first, sent);
+  return events === undefined ? undefined : { groups: callsByKey(calls), events };
+}
+
+describe('calls read in two parts', () => {
+  it('are the calls read whole, or nothing exactly when the whole read gives up', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          validHistory.map((h) => h.ops),
+          broken,
+        ),
+        fc.nat(),
+        fc.boolean(),
+        (ops, at, blank) => {
+          // Blank lines here and there: the later part may start with one.
+          const lines = ops
+            .map((op, j) => (j % 3 === 0 ? { ...op, node: `n${j % 2}` } : op))
+            .map((op) => JSON.stringify(op));
+          if (blank) lines.splice(at % (lines.length + 1), 0, '  ');
+          const bytes = Buffer.from(lines.join('\n'));
+          const whole = callsOf(bytes, 1 << 16);
+          const parts = inParts(bytes, at);
+          expect(parts === undefined).toBe(whole === undefined);
+          if (whole === undefined || parts === undefined) return;
+          expect(parts.events).toBe(whole.events);
+          expect([...parts.groups.groups]).toEqual([...whole.groups.groups]);
+          for (const k of whole.groups.groups.keys())
+            expect(parts.groups.operations(k)).toStrictEqual(whole.groups.operations(k));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
