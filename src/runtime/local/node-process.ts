@@ -125,7 +125,8 @@ export async function killDb(p: NodeProc): Promise<void> {
   const db = p.db;
   if (!db) return;
   signalGroup(db, 'SIGKILL');
-  await Promise.race([p.dbExit, new Promise((r) => setTimeout(r, 5000))]);
+  // Unref'd: a bound on the wait, never a reason for the process to live on after it.
+  await Promise.race([p.dbExit, new Promise((r) => setTimeout(r, 5000).unref())]);
   // The group may hold the database's children, which exit later.
   for (let i = 0; i < 100 && groupAlive(db.pid!); i++) {
     signalPid(-db.pid!, 'SIGKILL');
@@ -138,7 +139,7 @@ export async function killAll(run: LocalRun): Promise<void> {
   for (const p of run.procs.values()) for (const c of [p.db, p.sidecar]) if (c) signalGroup(c, 'SIGKILL');
   await Promise.race([
     Promise.all([...run.procs.values()].map((p) => p.dbExit)),
-    new Promise((r) => setTimeout(r, 5000)),
+    new Promise((r) => setTimeout(r, 5000).unref()),
   ]);
   // Whatever else the groups held (a database's children) goes too.
   const deadline = Date.now() + 3000;

@@ -210,7 +210,7 @@ function stopper(
       // The tethers end once their stdin closes (teardown already done: a no-op).
       await Promise.race([
         Promise.all(nodes().map((st) => st.tether?.exited)),
-        new Promise((r) => setTimeout(r, 3000)),
+        new Promise((r) => setTimeout(r, 3000).unref()),
       ]);
       o.onStopped();
       if (errors.length > 0) throw new Error(`run ${o.runId}: stop: ${errors.join('; ')}`);
