@@ -140,7 +140,7 @@ export const encodedBuffers = (e: EncodedCalls): ArrayBuffer[] =>
 /** Calls in call order, as pairOperations pairs them (nemesis events left out). */
 export class CallColumns {
   count = 0;
-  private readonly strings = new Table<string | undefined>();
+  private readonly strings = new Table<string>();
   private readonly keys = new Table<Key | undefined>();
   process = new Float64Array(1024);
   f = new Int32Array(1024);
@@ -217,7 +217,7 @@ export class CallColumns {
       outA: this.output.a.slice(0, n),
       outB: this.output.b.slice(0, n),
     });
-    const strings = this.strings.list as string[];
+    const strings = this.strings.list;
     return {
       count: n,
       strings,
@@ -276,7 +276,7 @@ export class CallColumns {
   }
 
   stringOf(id: number): string | undefined {
-    return id === NONE ? undefined : (this.strings.list[id] as string);
+    return id === NONE ? undefined : this.strings.list[id];
   }
 
   /** The events of call `s` as the reader made them (optional fields only when present). */

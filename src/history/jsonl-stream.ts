@@ -115,6 +115,11 @@ const K_NODE = pattern(NODE, 'node');
 /** The buffer being parsed, for reading four bytes at once (16 bytes of room kept after the data). */
 let view: DataView = new DataView(new ArrayBuffer(16));
 
+/** Told of each buffer the line loop reads into. */
+const setView = (buf: Buffer): void => {
+  view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+};
+
 function is(k: KeyPattern, p: number): boolean {
   return (
     view.getUint32(p, true) === k.head &&
@@ -487,9 +492,7 @@ export function readJsonlStream(read: ReadBytes, options: StreamOptions = {}): H
     read,
     {
       line: jsonlLine,
-      buffer: (buf) => {
-        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-      },
+      buffer: setView,
       accept: (op) => pairing.accept(op),
     },
     options,
@@ -516,9 +519,7 @@ export function scanJsonlStream(
     read,
     {
       line: jsonlLine,
-      buffer: (buf) => {
-        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-      },
+      buffer: setView,
       accept: (op) => pairing.accept(op) && take(op),
     },
     { ...options, keep: false },
@@ -555,9 +556,7 @@ export function scanJsonlPart(
         }
         return jsonlLine(buf, start, end, base + index);
       },
-      buffer: (buf) => {
-        view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-      },
+      buffer: setView,
       accept,
     },
     { ...options, keep: false },
